@@ -1,0 +1,1 @@
+"""sislink: a student-records interchange hub for a district and its charter schools."""

@@ -1,0 +1,75 @@
+"""The reader interface every source format implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from sislink.errors import InputError
+from sislink.model import (
+    Finding,
+    Provenance,
+    RecordKind,
+    Severity,
+    Skipped,
+    SourceRecord,
+)
+
+ReadItem = SourceRecord | Skipped | Finding
+"""What a reader yields: a record, an element it skips, or a problem it found."""
+
+
+class Reader(ABC):
+    """Turns one format's files into source records with provenance.
+
+    A reader streams: it holds one record at a time, never a whole file. It
+    never touches the database and never raises on bad content: malformed
+    input becomes a ``Finding`` with the file and line. It raises
+    ``InputError`` only when a file cannot be opened at all.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    kinds: ClassVar[tuple[RecordKind, ...]]
+
+    @abstractmethod
+    def collect(self, paths: Sequence[Path]) -> list[Path]:
+        """Return the files this format reads from ``paths``, in load order.
+
+        Folders are searched for the files the format expects; files given by
+        name are always taken.
+        """
+
+    @abstractmethod
+    def covered_kinds(self, files: Sequence[Path]) -> frozenset[RecordKind]:
+        """Return the kinds of which ``files`` carry a full snapshot."""
+
+    @abstractmethod
+    def read(self, files: Sequence[Path]) -> Iterator[ReadItem]:
+        """Yield every record, skipped element and finding in ``files``."""
+
+
+def file_error(path: Path, message: str, fix: str, line: int | None = None) -> Finding:
+    """Return an error finding about a whole file, which rejects the submission."""
+    return Finding(
+        code="file-unreadable",
+        severity=Severity.ERROR,
+        message=f"{path.name}: {message}",
+        fix=fix,
+        provenance=Provenance(path.name, line),
+    )
+
+
+def check_readable(path: Path) -> None:
+    """Raise ``InputError`` when ``path`` is not a file that can be opened."""
+    if not path.exists():
+        raise InputError(f"file not found: {path}. Check the path and try again")
+    if not path.is_file():
+        raise InputError(f"not a file: {path}")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot open {path}: {exc.strerror}") from exc

@@ -1,0 +1,149 @@
+"""Reader for the sislink CSV layout."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from sislink.formats.base import ReadItem, Reader, check_readable, file_error
+from sislink.formats.sislink_csv.layout import FILE_NAMES, KIND_OF_FILE, field_of_column
+from sislink.model import (
+    KINDS,
+    Finding,
+    Provenance,
+    RecordKind,
+    Severity,
+    SourceDialect,
+    SourceRecord,
+)
+
+DIALECT = SourceDialect("sislink-csv", ("%Y-%m-%d",), "calpads")
+LOAD_ORDER = list(RecordKind)
+
+
+class SislinkCsvReader(Reader):
+    """Reads one CSV file per record kind, UTF-8, comma separated, ISO dates."""
+
+    name: ClassVar[str] = "sislink-csv"
+    description: ClassVar[str] = (
+        "sislink's own CSV layout: one file per record kind (students.csv, "
+        "enrollments.csv, ...), Ed-Fi style column names, UTF-8, ISO dates"
+    )
+    kinds: ClassVar[tuple[RecordKind, ...]] = tuple(RecordKind)
+
+    def collect(self, paths: Sequence[Path]) -> list[Path]:
+        files: list[Path] = []
+        for path in paths:
+            if path.is_dir():
+                files.extend(path / n for n in FILE_NAMES.values() if (path / n).is_file())
+            else:
+                check_readable(path)
+                files.append(path)
+        return sorted(files, key=_load_position)
+
+    def covered_kinds(self, files: Sequence[Path]) -> frozenset[RecordKind]:
+        return frozenset(KIND_OF_FILE[f.name] for f in files if f.name in KIND_OF_FILE)
+
+    def read(self, files: Sequence[Path]) -> Iterator[ReadItem]:
+        for path in files:
+            kind = KIND_OF_FILE.get(path.name)
+            if kind is None:
+                known = ", ".join(FILE_NAMES.values())
+                yield file_error(
+                    path,
+                    "is not a file of the sislink CSV layout",
+                    f"name each file after its record kind: {known}",
+                )
+                continue
+            yield from _read_file(path, kind)
+
+
+def _load_position(path: Path) -> int:
+    kind = KIND_OF_FILE.get(path.name)
+    return LOAD_ORDER.index(kind) if kind else len(LOAD_ORDER)
+
+
+def _read_file(path: Path, kind: RecordKind) -> Iterator[ReadItem]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            yield from _read_rows(path, kind, csv.reader(handle))
+    except UnicodeDecodeError as exc:
+        yield file_error(
+            path,
+            f"is not valid UTF-8 (byte {exc.object[exc.start:exc.start + 1]!r} "
+            f"at offset {exc.start} of a read block)",
+            "export the file as UTF-8",
+        )
+    except csv.Error as exc:
+        yield file_error(path, f"is not valid CSV: {exc}", "export the file as CSV")
+
+
+def _read_rows(
+    path: Path, kind: RecordKind, rows: "csv._reader"
+) -> Iterator[ReadItem]:
+    header = next(rows, None)
+    if header is None:
+        return
+    names = field_of_column(kind)
+    fields = [names.get(column.strip().casefold()) for column in header]
+    yield from _check_header(path, kind, header, fields)
+    if all(name is None for name in fields):
+        return
+
+    width = len(header)
+    line = 1
+    for row in rows:
+        provenance = Provenance(path.name, line + 1)
+        line = rows.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            yield _width_error(kind, provenance, len(row), width)
+            continue
+        values = {
+            name: cell.strip()
+            for name, cell in zip(fields, row, strict=True)
+            if name is not None and cell.strip()
+        }
+        yield SourceRecord(kind, values, provenance, DIALECT)
+
+
+def _check_header(
+    path: Path, kind: RecordKind, header: list[str], fields: list[str | None]
+) -> Iterator[Finding]:
+    for column, name in zip(header, fields, strict=True):
+        if name is None:
+            yield Finding(
+                "column-unknown",
+                Severity.WARNING,
+                f"{path.name}: column {column!r} is not part of the {kind} layout "
+                "and was ignored",
+                "remove the column or rename it to a documented column name",
+                kind=kind,
+                provenance=Provenance(path.name, 1, column=column),
+                value=column,
+            )
+    present = {name for name in fields if name}
+    for spec in KINDS[kind].fields:
+        if spec.required and spec.name not in present:
+            yield file_error(
+                path,
+                f"has no column {spec.column!r}, which every {kind} row needs",
+                f"add the column {spec.column!r} to the header",
+                line=1,
+            )
+
+
+def _width_error(
+    kind: RecordKind, provenance: Provenance, found: int, expected: int
+) -> Finding:
+    return Finding(
+        "row-width-mismatch",
+        Severity.ERROR,
+        f"row has {found} values but the header has {expected} columns",
+        "check for an unquoted comma or a missing value in this row",
+        kind=kind,
+        provenance=provenance,
+    )

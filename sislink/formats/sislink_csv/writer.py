@@ -1,0 +1,35 @@
+"""Writer for the sislink CSV layout."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from sislink.formats.sislink_csv.layout import FILE_NAMES, columns
+from sislink.model import KINDS, RecordKind
+from sislink.model.records import JsonValue
+
+
+def format_value(value: JsonValue) -> str:
+    """Return the CSV text of a stored value: booleans as 1/0, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def write_kind(
+    directory: Path, kind: RecordKind, records: Iterable[Mapping[str, JsonValue]]
+) -> Path:
+    """Write ``records`` of one kind to its file in ``directory``; return the file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / FILE_NAMES[kind]
+    names = [spec.name for spec in KINDS[kind].fields]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns(kind))
+        for record in records:
+            writer.writerow([format_value(record.get(name)) for name in names])
+    return path

@@ -1,0 +1,67 @@
+"""Where a record came from, and the records as readers and the pipeline pass them on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sislink.model.records import JsonValue, RecordKind
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """The place in a source file that a record or finding refers to."""
+
+    file: str
+    line: int | None = None
+    element: str | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        place = self.file
+        if self.line is not None:
+            place += f", line {self.line}"
+        if self.element:
+            place += f", element {self.element}"
+        if self.column:
+            place += f", column {self.column}"
+        return place
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDialect:
+    """How one source writes its values: date order and whose code values."""
+
+    name: str
+    date_formats: tuple[str, ...] = ("%Y-%m-%d",)
+    code_source: str = "calpads"
+
+
+@dataclass(slots=True)
+class SourceRecord:
+    """One record as a reader found it: field name to source text, not yet typed."""
+
+    kind: RecordKind
+    fields: dict[str, str]
+    provenance: Provenance
+    dialect: SourceDialect
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An element a reader read but does not carry into the hub, with the reason."""
+
+    kind: RecordKind
+    provenance: Provenance
+    reason: str
+
+
+@dataclass(slots=True)
+class Record:
+    """A canonical record: typed values, its key, and where it came from."""
+
+    kind: RecordKind
+    key: str
+    data: dict[str, JsonValue]
+    provenance: Provenance
+    person_id: int | None = None
+    meta: dict[str, str] = field(default_factory=dict)
