@@ -137,7 +137,7 @@ def translate_errors(engine: Engine) -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
-        log.error("database operation failed on %s: %s", where, exc.orig)
+        log.info("database operation failed on %s: %s", where, exc.orig)
         raise StoreUnavailable(
             f"cannot use the database {where}: {exc.orig}. Check that the server "
             "is running and the URL is right, then try again"

@@ -37,7 +37,9 @@ class SislinkCsvReader(Reader):
         files: list[Path] = []
         for path in paths:
             if path.is_dir():
-                files.extend(path / n for n in FILE_NAMES.values() if (path / n).is_file())
+                files.extend(
+                    path / n for n in FILE_NAMES.values() if (path / n).is_file()
+                )
             else:
                 check_readable(path)
                 files.append(path)
@@ -72,7 +74,7 @@ def _read_file(path: Path, kind: RecordKind) -> Iterator[ReadItem]:
     except UnicodeDecodeError as exc:
         yield file_error(
             path,
-            f"is not valid UTF-8 (byte {exc.object[exc.start:exc.start + 1]!r} "
+            f"is not valid UTF-8 (byte {exc.object[exc.start : exc.start + 1]!r} "
             f"at offset {exc.start} of a read block)",
             "export the file as UTF-8",
         )
@@ -80,16 +82,15 @@ def _read_file(path: Path, kind: RecordKind) -> Iterator[ReadItem]:
         yield file_error(path, f"is not valid CSV: {exc}", "export the file as CSV")
 
 
-def _read_rows(
-    path: Path, kind: RecordKind, rows: "csv._reader"
-) -> Iterator[ReadItem]:
+def _read_rows(path: Path, kind: RecordKind, rows: "csv._reader") -> Iterator[ReadItem]:
     header = next(rows, None)
     if header is None:
         return
     names = field_of_column(kind)
     fields = [names.get(column.strip().casefold()) for column in header]
-    yield from _check_header(path, kind, header, fields)
-    if all(name is None for name in fields):
+    problems = list(_check_header(path, kind, header, fields))
+    yield from problems
+    if any(problem.is_error for problem in problems):
         return
 
     width = len(header)

@@ -1,0 +1,359 @@
+"""The ``sislink`` command line: thin commands over the pipeline and the store.
+
+Exit codes: 0 success, 1 invalid or rejected input or a failed operation,
+2 a usage error (unknown format, organization or option).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+from typer.core import TyperGroup
+
+from sislink import views
+from sislink.errors import SislinkError, UsageError
+from sislink.formats import READERS
+from sislink.model.codes import ORGANIZATION_KIND
+from sislink.model.summary import SubmissionResult
+from sislink.pipeline import SubmissionRequest, submit
+from sislink.store.audit import record_event
+from sislink.store.database import (
+    check_schema,
+    create_store_engine,
+    migrate,
+    redacted,
+    resolve_url,
+    translate_errors,
+)
+from sislink.store.organizations import add_organization, district_organization
+
+log = logging.getLogger("sislink")
+console = Console()
+errors = Console(stderr=True)
+
+
+class GuardedGroup(TyperGroup):
+    """A command group that turns sislink errors into a message and an exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except SislinkError as exc:
+            _fail(str(exc), exc.exit_code)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            if log.isEnabledFor(logging.INFO):
+                log.exception("unexpected failure")
+            _fail(
+                f"unexpected internal error ({type(exc).__name__}); "
+                "run again with --verbose to see the details and report them",
+                1,
+            )
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    cls=GuardedGroup,
+    help="Link a district's student records with its charter schools' systems.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+org_app = typer.Typer(cls=GuardedGroup, help="Add and list organizations.")
+roster_app = typer.Typer(cls=GuardedGroup, help="Load the district's own roster.")
+person_app = typer.Typer(cls=GuardedGroup, help="Look up persons in the index.")
+app.add_typer(org_app, name="org")
+app.add_typer(roster_app, name="roster")
+app.add_typer(person_app, name="person")
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+]
+Paths = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Files or folders to read; folders are searched for the format's files."
+    ),
+]
+
+
+class State:
+    url: str = ""
+    _engine: Engine | None = None
+
+    @classmethod
+    def engine(cls, *, checked: bool = True) -> Engine:
+        if cls._engine is None:
+            cls._engine = create_store_engine(cls.url)
+        if checked:
+            check_schema(cls._engine)
+        return cls._engine
+
+
+@app.callback()
+def _options(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL",
+            help="Database URL (default: $SISLINK_DATABASE_URL, else "
+            "sqlite:///sislink.db). PostgreSQL: postgresql+psycopg://USER@HOST/DB.",
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress and errors to stderr.")
+    ] = False,
+) -> None:
+    State.url = resolve_url(db)
+    State._engine = None
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+@app.command()
+def init(json_output: JsonOption = False) -> None:
+    """Create the database schema, or migrate it to the newest version."""
+    engine = State.engine(checked=False)
+    revision = migrate(engine)
+    if json_output:
+        _print_json({"database": redacted(State.url), "revision": revision})
+    else:
+        console.print(
+            f"database {redacted(State.url)} is at schema revision {revision}"
+        )
+
+
+@app.command("formats")
+def formats_command(json_output: JsonOption = False) -> None:
+    """List the file formats sislink reads and the record kinds each carries."""
+    rows = [
+        {
+            "name": name,
+            "description": r.description,
+            "kinds": [k.value for k in r.kinds],
+        }
+        for name, r in sorted(READERS.items())
+    ]
+    if json_output:
+        _print_json(rows)
+        return
+    table = Table("format", "record kinds", "description")
+    for row in rows:
+        table.add_row(row["name"], ", ".join(row["kinds"]), row["description"])
+    console.print(table)
+
+
+@org_app.command("add")
+def org_add(
+    code: Annotated[str, typer.Argument(help="State code (CDS) or other unique id.")],
+    name: Annotated[str, typer.Option("--name", help="Name of the organization.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="One of: district, charter, school, selpa.")
+    ],
+    parent: Annotated[
+        str | None, typer.Option("--parent", help="Code of the parent organization.")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Add an organization: the district, a charter, a school or a SELPA."""
+    if kind not in ORGANIZATION_KIND:
+        raise UsageError(
+            f"unknown --kind {kind!r}: use one of {', '.join(ORGANIZATION_KIND.codes)}"
+        )
+    engine = State.engine()
+    with translate_errors(engine), engine.begin() as connection:
+        organization = add_organization(connection, code, name, kind, parent)
+        record_event(
+            connection,
+            "organization-added",
+            actor="cli",
+            organization_id=organization.id,
+        )
+    if json_output:
+        _print_json(views.organization_json(organization))
+    else:
+        console.print(f"added {kind} {code} ({name})", highlight=False)
+
+
+@org_app.command("list")
+def org_list(json_output: JsonOption = False) -> None:
+    """List every organization."""
+    engine = State.engine()
+    with translate_errors(engine), engine.connect() as connection:
+        rows = views.organizations_json(connection)
+    if json_output:
+        _print_json(rows)
+        return
+    table = Table("code", "name", "kind", "parent")
+    for row in rows:
+        table.add_row(row["code"], row["name"], row["kind"], row["parent"] or "")
+    console.print(table)
+
+
+def _run_submission(request: SubmissionRequest, json_output: bool) -> None:
+    engine = State.engine()
+    result = submit(engine, request)
+    if json_output:
+        _print_json(result.to_json())
+    else:
+        views.print_result(console, result)
+    if _input_failed(result):
+        raise typer.Exit(1)
+
+
+def _input_failed(result: SubmissionResult) -> bool:
+    return result.status == "rejected" or result.severity_counts()["error"] > 0
+
+
+FormatOption = Annotated[
+    str,
+    typer.Option("--format", "-f", help="Format of the files (see `sislink formats`)."),
+]
+DryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run", help="Validate and compute the changes, then write nothing."
+    ),
+]
+
+
+@app.command("submit")
+def submit_command(
+    paths: Paths,
+    org: Annotated[
+        str, typer.Option("--org", help="Code of the sending organization.")
+    ],
+    file_format: FormatOption,
+    delta: Annotated[
+        bool,
+        typer.Option(
+            "--delta",
+            help="The files carry changes only: records left out are not ended.",
+        ),
+    ] = False,
+    dry_run: DryRunOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Submit one organization's files: validate, link, merge and commit them."""
+    request = SubmissionRequest(
+        org, file_format, paths, snapshot=not delta, dry_run=dry_run, progress=None
+    )
+    _run_submission(request, json_output)
+
+
+@roster_app.command("load")
+def roster_load(
+    paths: Paths,
+    file_format: FormatOption,
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="District code; needed only if there are several."),
+    ] = None,
+    dry_run: DryRunOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Load the district's roster: its students, enrollments and programs."""
+    if org is None:
+        engine = State.engine()
+        with translate_errors(engine), engine.connect() as connection:
+            org = district_organization(connection).code
+    request = SubmissionRequest(org, file_format, paths, dry_run=dry_run)
+    _run_submission(request, json_output)
+
+
+@app.command("changes")
+def changes_command(
+    since: Annotated[
+        int,
+        typer.Option("--since", help="Last change version already applied; 0 for all."),
+    ] = 0,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Only this organization's changes.")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Most changes to return (count).")
+    ] = 1000,
+    json_output: JsonOption = False,
+) -> None:
+    """Print the change feed after version SINCE: inserts, updates and ends."""
+    engine = State.engine()
+    with translate_errors(engine), engine.connect() as connection:
+        feed = views.changes_json(connection, since, org, limit)
+    if json_output:
+        _print_json(feed)
+    else:
+        views.print_changes(console, feed)
+
+
+@person_app.command("show")
+def person_show(
+    person_id: Annotated[int, typer.Argument(help="Person id in the index.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Show one person: identifiers and every version of every record."""
+    engine = State.engine()
+    with translate_errors(engine), engine.begin() as connection:
+        person = views.person_json(connection, person_id)
+        record_event(connection, "person-viewed", actor="cli", person_id=person_id)
+    if json_output:
+        _print_json(person)
+    else:
+        views.print_person(console, person)
+
+
+@app.command()
+def demo(
+    students: Annotated[
+        int,
+        typer.Option(
+            "--students", min=100, help="Students in the whole district (count)."
+        ),
+    ] = 20_000,
+    charters: Annotated[
+        int, typer.Option("--charters", min=1, help="Charter schools (count).")
+    ] = 8,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generator.")] = 1,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the database, files and reports.")
+    ] = Path("demo-out"),
+    json_output: JsonOption = False,
+) -> None:
+    """Run the whole job on generated data and write a report folder."""
+    from sislink.demo.run import run_demo
+
+    summary = run_demo(
+        out,
+        students=students,
+        charters=charters,
+        seed=seed,
+        console=console,
+        quiet=json_output,
+    )
+    if json_output:
+        _print_json(summary)
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

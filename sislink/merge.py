@@ -1,0 +1,134 @@
+"""Merge: compare incoming records with the organization's current versions.
+
+Each accepted record is inserted (new key), updated (same key, other
+content) or left unchanged. For a full-snapshot submission, current records
+of a kind the submission carries whose keys did not come again are ended.
+A record that was rejected still counts as seen, so a typo in one row never
+ends what the hub already holds for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection
+
+from sislink.model import Finding, Record, RecordKind
+from sislink.model.summary import SubmissionResult
+from sislink.store.changes import Change
+from sislink.store.history import (
+    CurrentVersion,
+    NewVersion,
+    close_versions,
+    content_hash,
+    insert_versions,
+    load_current,
+)
+from sislink.store.organizations import Organization
+from sislink.validate import rules
+
+
+class Merger:
+    """Applies one submission's accepted records to the versioned store."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        organization: Organization,
+        submission_id: int,
+        result: SubmissionResult,
+    ) -> None:
+        self.connection = connection
+        self.organization = organization
+        self.submission_id = submission_id
+        self.result = result
+        self.changes: list[Change] = []
+        self._current: dict[RecordKind, dict[str, CurrentVersion]] = {}
+        self._seen: dict[RecordKind, set[str]] = {}
+
+    def check_duplicate(self, record: Record) -> list[Finding]:
+        """Return a finding if this submission already had a record with this key."""
+        seen = self._seen.setdefault(record.kind, set())
+        if record.key not in seen:
+            seen.add(record.key)
+            return []
+        duplicate = rules.KEY_DUPLICATE.finding(
+            kind=record.kind,
+            provenance=record.provenance,
+            value=record.key,
+            record_key=record.key,
+        )
+        return [duplicate]
+
+    def keep_stored(self, record: Record) -> None:
+        """Mark a rejected record's key as seen so its stored version stays."""
+        self._seen.setdefault(record.kind, set()).add(record.key)
+
+    def merge(self, kind: RecordKind, records: Sequence[Record]) -> None:
+        """Insert or update ``records`` of one kind; count the unchanged ones."""
+        current = self._current_of(kind)
+        counts = self.result.kind(kind)
+        new_versions: list[NewVersion] = []
+        closed: list[int] = []
+
+        for record in records:
+            digest = content_hash(record.data)
+            stored = current.get(record.key)
+            if stored is not None and (
+                stored.content_hash == digest and stored.person_id == record.person_id
+            ):
+                counts.unchanged += 1
+                continue
+            if stored is None:
+                operation = "insert"
+                counts.inserted += 1
+            else:
+                operation = "update"
+                counts.updated += 1
+                closed.append(stored.id)
+            new_versions.append(_new_version(record, digest))
+            self.changes.append(Change(kind, record.key, operation, record.person_id))
+
+        # Close before inserting: a key has at most one open version.
+        close_versions(self.connection, closed, self.submission_id)
+        insert_versions(
+            self.connection, self.organization.id, self.submission_id, new_versions
+        )
+
+    def finish_kinds(self, kinds: Iterable[RecordKind]) -> None:
+        """End the current records of ``kinds`` that this submission left out."""
+        for kind in sorted(kinds, key=list(RecordKind).index):
+            seen = self._seen.get(kind, set())
+            missing = [
+                (key, version)
+                for key, version in self._current_of(kind).items()
+                if key not in seen
+            ]
+            close_versions(
+                self.connection, [v.id for _k, v in missing], self.submission_id
+            )
+            self.result.kind(kind).ended += len(missing)
+            self.changes.extend(
+                Change(kind, key, "end", version.person_id) for key, version in missing
+            )
+
+    def _current_of(self, kind: RecordKind) -> dict[str, CurrentVersion]:
+        current = self._current.get(kind)
+        if current is None:
+            current = load_current(self.connection, self.organization.id, kind)
+            self._current[kind] = current
+        return current
+
+
+def _new_version(record: Record, digest: str) -> NewVersion:
+    provenance = record.provenance
+    return NewVersion(
+        kind=record.kind,
+        record_key=record.key,
+        person_id=record.person_id,
+        data=record.data,
+        content_hash=digest,
+        source_file=provenance.file,
+        source_line=provenance.line,
+        source_element=provenance.element,
+    )

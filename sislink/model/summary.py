@@ -1,0 +1,107 @@
+"""The outcome of one submission: counts per kind, persons, changes, findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sislink.model.findings import Finding, Severity
+from sislink.model.records import RecordKind
+
+
+@dataclass(slots=True)
+class KindCounts:
+    """Records of one kind: read = accepted + rejected + skipped."""
+
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    inserted: int = 0
+    updated: int = 0
+    ended: int = 0
+    unchanged: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.accepted + self.rejected + self.skipped
+
+
+@dataclass(slots=True)
+class PersonCounts:
+    """How the submission's students were linked to the person index."""
+
+    linked: int = 0
+    created: int = 0
+    review: int = 0
+
+
+@dataclass
+class SubmissionResult:
+    """What one submission did; ``status`` is committed, held, rejected or dry-run."""
+
+    submission_id: int | None
+    organization: str
+    status: str = "running"
+    kinds: dict[RecordKind, KindCounts] = field(default_factory=dict)
+    persons: PersonCounts = field(default_factory=PersonCounts)
+    findings: list[Finding] = field(default_factory=list)
+    change_versions: tuple[int, int] | None = None
+
+    def kind(self, kind: RecordKind) -> KindCounts:
+        """Return the counts of ``kind``, creating them at zero."""
+        counts = self.kinds.get(kind)
+        if counts is None:
+            counts = self.kinds[kind] = KindCounts()
+        return counts
+
+    def severity_counts(self) -> dict[str, int]:
+        """Return the number of findings per severity."""
+        counts = {severity.value: 0 for severity in Severity}
+        for finding in self.findings:
+            counts[finding.severity.value] += 1
+        return counts
+
+    def counts_json(self) -> dict[str, Any]:
+        """Return the counts as stored with the submission."""
+        return {
+            "records": {
+                kind.value: {
+                    "read": c.read,
+                    "accepted": c.accepted,
+                    "rejected": c.rejected,
+                    "skipped": c.skipped,
+                }
+                for kind, c in self._ordered()
+            },
+            "changes": {
+                kind.value: {
+                    "inserted": c.inserted,
+                    "updated": c.updated,
+                    "ended": c.ended,
+                    "unchanged": c.unchanged,
+                }
+                for kind, c in self._ordered()
+            },
+            "persons": {
+                "linked": self.persons.linked,
+                "created": self.persons.created,
+                "review": self.persons.review,
+            },
+            "issues": self.severity_counts(),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as the ``--json`` output of ``sislink submit``."""
+        return {
+            "submission_id": self.submission_id,
+            "organization": self.organization,
+            "status": self.status,
+            **self.counts_json(),
+            "change_versions": list(self.change_versions)
+            if self.change_versions
+            else None,
+        }
+
+    def _ordered(self) -> list[tuple[RecordKind, KindCounts]]:
+        return [(kind, self.kinds[kind]) for kind in RecordKind if kind in self.kinds]

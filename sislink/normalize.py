@@ -1,0 +1,180 @@
+"""Normalization: source text to typed canonical values, through declared crosswalks.
+
+Each field is converted by its declared type. A value that cannot be
+converted is not guessed at: it becomes a finding, and the record keeps the
+source text so the quarantine shows what was sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from sislink.model import (
+    KINDS,
+    FieldSpec,
+    FieldType,
+    Finding,
+    Record,
+    SourceRecord,
+)
+from sislink.model.codes import CODE_SETS
+from sislink.model.crosswalks import CROSSWALKS, code_key, descriptor_code_value
+from sislink.model.records import JsonValue
+from sislink.validate import rules
+
+TRUE_TEXT = frozenset({"1", "true", "t", "yes", "y"})
+FALSE_TEXT = frozenset({"0", "false", "f", "no", "n"})
+
+ProblemFactory = Callable[..., Finding]
+
+
+def normalize(source: SourceRecord) -> tuple[Record, list[Finding]]:
+    """Return the canonical record for ``source`` and the findings on its values.
+
+    The record is returned even when it has error findings, so that it can be
+    quarantined with its values as sent.
+    """
+    spec = KINDS[source.kind]
+    data: dict[str, JsonValue] = {}
+    findings: list[Finding] = []
+
+    for name, text in source.fields.items():
+        field_spec = spec.by_name.get(name)
+        if field_spec is None:
+            continue
+        value, finding = _convert(field_spec, text, source)
+        if finding is None:
+            data[name] = value
+            continue
+
+        findings.append(finding)
+        if finding.is_error:
+            # The record goes to quarantine: keep the value as sent.
+            data[name] = text
+        else:
+            # An unmapped code is stored empty, with the source text beside it.
+            data[name] = None
+            data[f"{name}_source"] = text
+
+    key = spec.key_of(data)
+    for field_spec in spec.fields:
+        if field_spec.required and data.get(field_spec.name) in (None, ""):
+            findings.append(
+                rules.REQUIRED_MISSING.finding(
+                    kind=source.kind,
+                    provenance=source.provenance,
+                    field=field_spec.column,
+                    record_key=key,
+                )
+            )
+    record = Record(source.kind, key, data, source.provenance)
+    return record, [_keyed(f, key) for f in findings]
+
+
+def _keyed(finding: Finding, key: str) -> Finding:
+    if finding.record_key is not None:
+        return finding
+    return Finding(
+        finding.code,
+        finding.severity,
+        finding.message,
+        finding.fix,
+        finding.kind,
+        finding.provenance,
+        finding.field,
+        finding.value,
+        key,
+    )
+
+
+def _convert(
+    spec: FieldSpec, text: str, source: SourceRecord
+) -> tuple[JsonValue, Finding | None]:
+    def problem(rule: rules.Rule, **params: str) -> Finding:
+        return rule.finding(
+            kind=source.kind,
+            provenance=source.provenance,
+            field=spec.column,
+            value=text,
+            **params,
+        )
+
+    match spec.type:
+        case FieldType.DATE:
+            iso = parse_date(text, source.dialect.date_formats)
+            if iso is None:
+                formats = " or ".join(source.dialect.date_formats)
+                return None, problem(rules.DATE_INVALID, date_format=formats)
+            return iso, None
+        case FieldType.CODE:
+            return _convert_code(spec, text, source, problem)
+        case FieldType.INTEGER:
+            if text.lstrip("-").isdigit():
+                return int(text), None
+            return None, problem(rules.NUMBER_INVALID, number_kind="whole number")
+        case FieldType.DECIMAL:
+            try:
+                return float(Decimal(text)), None
+            except InvalidOperation:
+                return None, problem(rules.NUMBER_INVALID, number_kind="number")
+        case FieldType.BOOLEAN:
+            folded = text.casefold()
+            if folded in TRUE_TEXT or folded in FALSE_TEXT:
+                return folded in TRUE_TEXT, None
+            return None, problem(rules.BOOLEAN_INVALID)
+        case _:
+            return text, None
+
+
+def parse_date(text: str, formats: tuple[str, ...]) -> str | None:
+    """Return ``text`` as an ISO date if it is a real date in one of ``formats``.
+
+    Dates are calendar dates: no time zone is applied, so none can shift.
+    """
+    for date_format in formats:
+        try:
+            return datetime.strptime(text, date_format).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _convert_code(
+    spec: FieldSpec, text: str, source: SourceRecord, problem: ProblemFactory
+) -> tuple[JsonValue, Finding | None]:
+    assert spec.code_set is not None
+    code_set = CODE_SETS[spec.code_set]
+    code = canonical_code(spec.code_set, text)
+    if code is not None:
+        return code, None
+
+    crosswalk = CROSSWALKS.get((source.dialect.code_source, spec.code_set))
+    if crosswalk is not None:
+        mapped = crosswalk.translate(text)
+        if mapped is not None:
+            return mapped, None
+        return None, problem(
+            rules.CODE_UNMAPPED, code_set=code_set.name.replace("_", " ")
+        )
+    known = ", ".join(code_set.codes)
+    return None, problem(rules.CODE_UNKNOWN, code_set=code_set.name, known=known)
+
+
+def canonical_code(code_set_name: str, text: str) -> str | None:
+    """Return the code of ``code_set_name`` that ``text`` names, or None.
+
+    Comparison ignores case and surrounding space, and a one-digit grade is
+    read as its two-digit code (``1`` is grade ``01``).
+    """
+    value = descriptor_code_value(text)
+    if code_set_name == "grade_level" and value.isdigit() and len(value) == 1:
+        value = value.zfill(2)
+    return _code_index(code_set_name).get(code_key(value))
+
+
+@cache
+def _code_index(code_set_name: str) -> dict[str, str]:
+    return {code.casefold(): code for code in CODE_SETS[code_set_name].codes}

@@ -1,0 +1,420 @@
+"""One submission end to end: read, normalize, validate, link, merge, commit.
+
+Everything a submission changes lands in one database transaction. The
+organization's row is locked first, so two submissions of one organization
+run one after the other; change versions are taken last, just before commit,
+so the change feed grows in commit order.
+
+Records stream through in batches of one kind: memory holds the current
+batch, the keys seen so far and the list of changes, never a whole file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy.exc import IntegrityError
+
+from sislink.errors import InputError
+from sislink.formats import Reader, get_reader
+from sislink.link.trusted import Matcher, TrustedLinker
+from sislink.merge import Merger
+from sislink.model import Finding, Record, RecordKind, Skipped, SourceRecord
+from sislink.model.summary import SubmissionResult
+from sislink.normalize import normalize
+from sislink.store.audit import record_event
+from sislink.store.changes import record_changes
+from sislink.store.database import translate_errors
+from sislink.store.organizations import (
+    Organization,
+    get_organization,
+    register_organizations,
+)
+from sislink.store.schema import submission_files, submissions
+from sislink.store.submissions import store_findings, store_rejected
+from sislink.validate.references import ReferenceCheck
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 5_000
+RETRIES = 3
+"""Attempts for a submission that lost a race for a new identifier."""
+
+Progress = Callable[[str, int], None]
+"""Called with a stage name and the number of records read so far."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedFile:
+    """A file of a submission, with its SHA-256 digest and size in bytes."""
+
+    path: Path
+    sha256: str
+    size_bytes: int
+
+
+@dataclass
+class SubmissionRequest:
+    """What to submit: whose files, in which format, and how."""
+
+    organization_code: str
+    format: str
+    paths: Sequence[Path]
+    snapshot: bool = True
+    dry_run: bool = False
+    actor: str = "cli"
+    matcher: Matcher | None = None
+    progress: Progress | None = None
+
+
+def submit(engine: Engine, request: SubmissionRequest) -> SubmissionResult:
+    """Run one submission and return its outcome.
+
+    Raises:
+        UsageError: the format or organization is unknown.
+        InputError: no file of the format was found, or a file cannot be opened.
+        StoreError: the database cannot be used.
+    """
+    reader = get_reader(request.format)
+    with translate_errors(engine), engine.connect() as connection:
+        get_organization(connection, request.organization_code)
+    files = _hash_files(reader.collect([Path(p) for p in request.paths]))
+    if not files:
+        shown = ", ".join(str(p) for p in request.paths)
+        raise InputError(
+            f"no {request.format} files found in {shown}: check the path and "
+            "the format name (`sislink formats` lists them)"
+        )
+
+    for attempt in range(1, RETRIES + 1):
+        try:
+            with translate_errors(engine):
+                return _run(engine, request, reader, files)
+        except IntegrityError:
+            # Another organization's submission added the same new identifier
+            # between our look-up and our insert; the next attempt links to it.
+            if attempt == RETRIES:
+                raise
+            log.warning("submission retried after a concurrent identifier insert")
+    raise AssertionError("unreachable")
+
+
+def _hash_files(paths: Iterable[Path]) -> list[SubmittedFile]:
+    hashed = []
+    for path in paths:
+        digest = hashlib.sha256()
+        try:
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+        hashed.append(SubmittedFile(path, digest.hexdigest(), path.stat().st_size))
+    return hashed
+
+
+def _run(
+    engine: Engine,
+    request: SubmissionRequest,
+    reader: Reader,
+    files: list[SubmittedFile],
+) -> SubmissionResult:
+    covered = reader.covered_kinds([f.path for f in files])
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            organization = get_organization(
+                connection, request.organization_code, for_update=True
+            )
+            run = _SubmissionRun(connection, organization, request, covered, files)
+            result = run.execute(reader.read([f.path for f in files]))
+            if result.status in ("committed", "held"):
+                transaction.commit()
+            else:
+                transaction.rollback()
+        except BaseException:
+            transaction.rollback()
+            raise
+
+    if result.status == "rejected":
+        result = _record_rejection(engine, organization, request, files, result)
+    log.info(
+        "submission %s for organization %s: %s",
+        result.submission_id,
+        organization.code,
+        result.status,
+    )
+    return result
+
+
+def _record_rejection(
+    engine: Engine,
+    organization: Organization,
+    request: SubmissionRequest,
+    files: list[SubmittedFile],
+    result: SubmissionResult,
+) -> SubmissionResult:
+    """Store a rejected submission with its findings, applying none of its records."""
+    if request.dry_run:
+        return result
+    with engine.begin() as connection:
+        submission_id = _open_submission(connection, organization, request, files, [])
+        store_findings(connection, organization.id, submission_id, result.findings)
+        _close_submission(connection, submission_id, result, None)
+        record_event(
+            connection,
+            "submission-rejected",
+            actor=request.actor,
+            organization_id=organization.id,
+            submission_id=submission_id,
+        )
+    result.submission_id = submission_id
+    return result
+
+
+def _open_submission(
+    connection: Connection,
+    organization: Organization,
+    request: SubmissionRequest,
+    files: list[SubmittedFile],
+    kinds: Iterable[RecordKind],
+) -> int:
+    submission_id: int = connection.execute(
+        insert(submissions)
+        .values(
+            organization_id=organization.id,
+            format=request.format,
+            mode="snapshot" if request.snapshot else "delta",
+            status="running",
+            kinds=sorted(kinds),
+            counts={},
+            started_at=datetime.now(UTC),
+        )
+        .returning(submissions.c.id)
+    ).scalar_one()
+    connection.execute(
+        insert(submission_files),
+        [
+            {
+                "submission_id": submission_id,
+                "name": f.path.name,
+                "sha256": f.sha256,
+                "size_bytes": f.size_bytes,
+            }
+            for f in files
+        ],
+    )
+    return submission_id
+
+
+def _close_submission(
+    connection: Connection,
+    submission_id: int,
+    result: SubmissionResult,
+    versions: tuple[int, int] | None,
+) -> None:
+    first, last = versions if versions else (None, None)
+    connection.execute(
+        update(submissions)
+        .where(submissions.c.id == submission_id)
+        .values(
+            status=result.status,
+            counts=result.counts_json(),
+            first_change_version=first,
+            last_change_version=last,
+            finished_at=datetime.now(UTC),
+        )
+    )
+
+
+@dataclass
+class _SubmissionRun:
+    """The state of one submission inside its transaction."""
+
+    connection: Connection
+    organization: Organization
+    request: SubmissionRequest
+    covered: frozenset[RecordKind]
+    files: list[SubmittedFile]
+    result: SubmissionResult = field(init=False)
+    submission_id: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.submission_id = _open_submission(
+            self.connection, self.organization, self.request, self.files, self.covered
+        )
+        self.result = SubmissionResult(self.submission_id, self.organization.code)
+        self.linker = TrustedLinker(
+            self.connection, self.organization, self.submission_id, self.request.matcher
+        )
+        self.references = ReferenceCheck(
+            self.connection, self.organization, self.linker
+        )
+        self.merger = Merger(
+            self.connection, self.organization, self.submission_id, self.result
+        )
+        self.read_count = 0
+
+    def execute(self, items: Iterator[Any]) -> SubmissionResult:
+        """Process every item a reader yields, then merge, number and close."""
+        for kind, batch in _batches(self._route(items)):
+            self._process_batch(kind, batch)
+        self.merger.finish_kinds(self.covered if self.request.snapshot else ())
+
+        result = self.result
+        if any(f.code == "file-unreadable" for f in result.findings):
+            result.status = "rejected"
+            return result
+
+        store_findings(
+            self.connection, self.organization.id, self.submission_id, result.findings
+        )
+        versions = None
+        if not self.request.dry_run:
+            versions = record_changes(
+                self.connection,
+                self.organization.id,
+                self.submission_id,
+                self.merger.changes,
+            )
+        result.change_versions = versions
+        result.persons = self.linker.counts
+        result.status = "dry-run" if self.request.dry_run else "committed"
+        _close_submission(self.connection, self.submission_id, result, versions)
+        record_event(
+            self.connection,
+            "submission-committed",
+            actor=self.request.actor,
+            organization_id=self.organization.id,
+            submission_id=self.submission_id,
+            changes=len(self.merger.changes),
+        )
+        return result
+
+    def _route(self, items: Iterator[Any]) -> Iterator[tuple[Record, list[Finding]]]:
+        """Yield normalized records; count skips and keep findings not tied to one."""
+        for item in items:
+            if isinstance(item, SourceRecord):
+                self.read_count += 1
+                if self.request.progress and self.read_count % BATCH_SIZE == 0:
+                    self.request.progress("read", self.read_count)
+                yield normalize(item)
+            elif isinstance(item, Skipped):
+                self.result.kind(item.kind).read += 1
+                self.result.kind(item.kind).skipped += 1
+            elif isinstance(item, Finding):
+                self._reader_finding(item)
+
+    def _reader_finding(self, finding: Finding) -> None:
+        """Keep a reader's finding; a row-level error counts as a rejected record."""
+        self.result.findings.append(finding)
+        if finding.is_error and finding.kind is not None:
+            counts = self.result.kind(finding.kind)
+            counts.read += 1
+            counts.rejected += 1
+            store_rejected(
+                self.connection,
+                self.organization.id,
+                self.submission_id,
+                finding.kind,
+                None,
+                {},
+                finding.provenance,
+            )
+
+    def _process_batch(
+        self, kind: RecordKind, batch: list[tuple[Record, list[Finding]]]
+    ) -> None:
+        accepted: list[Record] = []
+        for record, findings in batch:
+            findings += self.merger.check_duplicate(record)
+            findings += self.references.check(record)
+            self._settle(record, findings, accepted)
+
+        if kind is RecordKind.STUDENT:
+            accepted = self._link(accepted)
+        else:
+            for record in accepted:
+                record.person_id = self.references.person_of(record)
+        if kind is RecordKind.ORGANIZATION:
+            codes = register_organizations(
+                self.connection,
+                self.organization,
+                [_organization_row(r) for r in accepted],
+            )
+            self.references.add_organizations(codes)
+        self.merger.merge(kind, accepted)
+
+    def _settle(
+        self, record: Record, findings: list[Finding], accepted: list[Record]
+    ) -> None:
+        counts = self.result.kind(record.kind)
+        counts.read += 1
+        self.result.findings.extend(findings)
+        if any(f.is_error for f in findings):
+            self._reject(record)
+        else:
+            counts.accepted += 1
+            accepted.append(record)
+
+    def _reject(self, record: Record) -> None:
+        self.result.kind(record.kind).rejected += 1
+        self.merger.keep_stored(record)
+        store_rejected(
+            self.connection,
+            self.organization.id,
+            self.submission_id,
+            record.kind,
+            record.key,
+            record.data,
+            record.provenance,
+        )
+
+    def _link(self, students: list[Record]) -> list[Record]:
+        linked = []
+        for record, finding in zip(students, self.linker.link(students), strict=True):
+            if finding is None:
+                linked.append(record)
+                continue
+            self.result.findings.append(finding)
+            if finding.is_error:
+                counts = self.result.kind(record.kind)
+                counts.accepted -= 1
+                self._reject(record)
+            else:
+                linked.append(record)
+        return linked
+
+
+def _organization_row(record: Record) -> tuple[str, str, str, str | None]:
+    data = record.data
+    parent = data.get("parent_education_organization_id")
+    return (
+        str(data["education_organization_id"]),
+        str(data["name_of_institution"]),
+        str(data["organization_kind"]),
+        None if parent is None else str(parent),
+    )
+
+
+def _batches(
+    records: Iterator[tuple[Record, list[Finding]]],
+) -> Iterator[tuple[RecordKind, list[tuple[Record, list[Finding]]]]]:
+    """Group consecutive records of one kind into batches of ``BATCH_SIZE``."""
+    for kind, group in groupby(records, key=lambda pair: pair[0].kind):
+        batch: list[tuple[Record, list[Finding]]] = []
+        for pair in group:
+            batch.append(pair)
+            if len(batch) == BATCH_SIZE:
+                yield kind, batch
+                batch = []
+        if batch:
+            yield kind, batch

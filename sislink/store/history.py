@@ -1,0 +1,148 @@
+"""Versioned records: current state, new versions, closed versions, past states."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, update
+
+from sislink.model.records import JsonValue
+from sislink.store.schema import record_versions
+
+CHUNK = 900
+"""Ids per ``IN`` list: below SQLite's default limit of 999 bound parameters."""
+
+
+class CurrentVersion(NamedTuple):
+    """The open version of a record, as the merge step compares it."""
+
+    id: int
+    content_hash: str
+    person_id: int | None
+
+
+@dataclass(slots=True)
+class NewVersion:
+    """A record version about to be inserted."""
+
+    kind: str
+    record_key: str
+    person_id: int | None
+    data: Mapping[str, JsonValue]
+    content_hash: str
+    source_file: str | None
+    source_line: int | None
+    source_element: str | None
+
+
+def content_hash(data: Mapping[str, JsonValue]) -> str:
+    """Return a 32-hex-digit digest of ``data`` that ignores key order."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def load_current(
+    connection: Connection, organization_id: int, kind: str
+) -> dict[str, CurrentVersion]:
+    """Return the open versions of one organization's records of ``kind``, by key."""
+    query = select(
+        record_versions.c.record_key,
+        record_versions.c.id,
+        record_versions.c.content_hash,
+        record_versions.c.person_id,
+    ).where(
+        record_versions.c.organization_id == organization_id,
+        record_versions.c.kind == kind,
+        record_versions.c.valid_to_submission_id.is_(None),
+    )
+    rows = connection.execute(query.execution_options(yield_per=10_000))
+    return {
+        key: CurrentVersion(id_, digest, person) for key, id_, digest, person in rows
+    }
+
+
+def insert_versions(
+    connection: Connection,
+    organization_id: int,
+    submission_id: int,
+    versions: Sequence[NewVersion],
+) -> None:
+    """Insert ``versions`` as the open versions brought by ``submission_id``."""
+    if not versions:
+        return
+    connection.execute(
+        insert(record_versions),
+        [
+            {
+                "organization_id": organization_id,
+                "kind": version.kind,
+                "record_key": version.record_key,
+                "person_id": version.person_id,
+                "data": version.data,
+                "content_hash": version.content_hash,
+                "valid_from_submission_id": submission_id,
+                "source_file": version.source_file,
+                "source_line": version.source_line,
+                "source_element": version.source_element,
+            }
+            for version in versions
+        ],
+    )
+
+
+def close_versions(
+    connection: Connection, version_ids: Sequence[int], submission_id: int
+) -> None:
+    """Mark the versions ``version_ids`` as replaced or ended by ``submission_id``."""
+    statement = (
+        update(record_versions)
+        .where(record_versions.c.id.in_(bindparam("ids", expanding=True)))
+        .values(valid_to_submission_id=submission_id)
+    )
+    for start in range(0, len(version_ids), CHUNK):
+        chunk = list(version_ids[start : start + CHUNK])
+        connection.execute(statement, {"ids": chunk})
+
+
+def versions_as_of(
+    connection: Connection,
+    organization_id: int,
+    submission_id: int,
+    kind: str | None = None,
+) -> Iterator[Row[Any]]:
+    """Yield the versions that were current right after ``submission_id``.
+
+    A version was current then if a submission at or before it brought the
+    version and none at or before it closed the version.
+    """
+    columns = record_versions.c
+    conditions = [
+        columns.organization_id == organization_id,
+        columns.valid_from_submission_id <= submission_id,
+        or_(
+            columns.valid_to_submission_id.is_(None),
+            columns.valid_to_submission_id > submission_id,
+        ),
+    ]
+    if kind is not None:
+        conditions.append(columns.kind == kind)
+    query = (
+        select(record_versions)
+        .where(and_(*conditions))
+        .order_by(columns.kind, columns.record_key)
+    )
+    yield from connection.execute(query.execution_options(yield_per=5_000))
+
+
+def person_versions(connection: Connection, person_id: int) -> list[Row[Any]]:
+    """Return every version of every record linked to ``person_id``, oldest first."""
+    query = (
+        select(record_versions)
+        .where(record_versions.c.person_id == person_id)
+        .order_by(record_versions.c.kind, record_versions.c.id)
+    )
+    return list(connection.execute(query))

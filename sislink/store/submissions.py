@@ -1,0 +1,96 @@
+"""Submissions' findings and quarantined records, and reading them back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select
+
+from sislink.model import Finding, Provenance, RecordKind
+from sislink.model.records import JsonValue
+from sislink.store.schema import findings, organizations, rejected_records, submissions
+
+
+def store_rejected(
+    connection: Connection,
+    organization_id: int,
+    submission_id: int,
+    kind: RecordKind,
+    record_key: str | None,
+    data: Mapping[str, JsonValue],
+    provenance: Provenance | None,
+) -> None:
+    """Quarantine one rejected record with its values as sent."""
+    connection.execute(
+        insert(rejected_records).values(
+            submission_id=submission_id,
+            organization_id=organization_id,
+            kind=kind,
+            record_key=record_key,
+            data=dict(data),
+            source_file=provenance.file if provenance else None,
+            source_line=provenance.line if provenance else None,
+            source_element=provenance.element if provenance else None,
+        )
+    )
+
+
+def store_findings(
+    connection: Connection,
+    organization_id: int,
+    submission_id: int,
+    found: Sequence[Finding],
+) -> None:
+    """Insert every finding of a submission."""
+    if not found:
+        return
+    connection.execute(
+        insert(findings),
+        [
+            {
+                "submission_id": submission_id,
+                "organization_id": organization_id,
+                "code": f.code,
+                "severity": f.severity.value,
+                "kind": f.kind.value if f.kind else None,
+                "record_key": f.record_key,
+                "source_file": f.provenance.file if f.provenance else None,
+                "source_line": f.provenance.line if f.provenance else None,
+                "source_element": f.provenance.element if f.provenance else None,
+                "field": f.field,
+                "value": f.value,
+                "message": f.message,
+                "fix": f.fix,
+            }
+            for f in found
+        ],
+    )
+
+
+def submission_findings(connection: Connection, submission_id: int) -> list[Row[Any]]:
+    """Return a submission's findings in file and line order."""
+    query = (
+        select(findings)
+        .where(findings.c.submission_id == submission_id)
+        .order_by(findings.c.source_file, findings.c.source_line, findings.c.id)
+    )
+    return list(connection.execute(query))
+
+
+def list_submissions(
+    connection: Connection, organization_id: int | None = None
+) -> list[Row[Any]]:
+    """Return submissions, newest first, with their organization's code and name."""
+    query = (
+        select(
+            submissions,
+            organizations.c.code.label("organization_code"),
+            organizations.c.name.label("organization_name"),
+        )
+        .join(organizations, organizations.c.id == submissions.c.organization_id)
+        .order_by(submissions.c.id.desc())
+    )
+    if organization_id is not None:
+        query = query.where(submissions.c.organization_id == organization_id)
+    return list(connection.execute(query))

@@ -1,0 +1,182 @@
+"""The validation rules: each a stable code, a severity, a message and a fix.
+
+A rule is data. Code that detects a problem asks the rule for a finding, so
+the wording, severity and fix of every finding come from this one table and
+``sislink rules`` can list them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sislink.model import Finding, Provenance, RecordKind, Severity
+
+HUB = "sislink hub policy: keeps the store sound"
+ED_FI = "Ed-Fi Data Standard 5.2"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One check, and the text of the finding it produces."""
+
+    code: str
+    severity: Severity
+    message: str
+    fix: str
+    source: str
+    kinds: tuple[RecordKind, ...] = ()
+    """The record kinds the rule checks; empty for files and all kinds."""
+
+    def finding(
+        self,
+        *,
+        kind: RecordKind | None = None,
+        provenance: Provenance | None = None,
+        field: str | None = None,
+        value: object = None,
+        record_key: str | None = None,
+        **params: Any,
+    ) -> Finding:
+        """Return a finding of this rule; ``params`` fill the message and fix."""
+        values = {"field": field, "value": value, "kind": kind, **params}
+        return Finding(
+            code=self.code,
+            severity=self.severity,
+            message=self.message.format(**values),
+            fix=self.fix.format(**values),
+            kind=kind,
+            provenance=provenance,
+            field=field,
+            value=None if value is None else str(value),
+            record_key=record_key,
+        )
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _rule(*args: Any, **kwargs: Any) -> Rule:
+    rule = Rule(*args, **kwargs)
+    assert rule.code not in RULES, f"rule code {rule.code} is declared twice"
+    RULES[rule.code] = rule
+    return rule
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+FILE_UNREADABLE = _rule(
+    "file-unreadable",
+    E,
+    "a file of the submission cannot be read",
+    "fix or re-export the file and submit again",
+    HUB + "; the whole submission is rejected so no record is ended by mistake",
+)
+ROW_WIDTH_MISMATCH = _rule(
+    "row-width-mismatch",
+    E,
+    "a row's number of values differs from the header's",
+    "check the row for an unquoted delimiter or a missing value",
+    "RFC 4180 (CSV)",
+)
+COLUMN_UNKNOWN = _rule(
+    "column-unknown",
+    W,
+    "a column is not part of the layout and was ignored",
+    "remove the column or rename it to a documented column name",
+    HUB,
+)
+PROGRAM_ASSOCIATION_SKIPPED = _rule(
+    "program-association-skipped",
+    W,
+    "program associations other than special education were skipped",
+    "nothing to fix: only special-education program associations are carried",
+    ED_FI,
+    (RecordKind.SPECIAL_EDUCATION_PROGRAM,),
+)
+REQUIRED_MISSING = _rule(
+    "required-missing",
+    E,
+    "{field} is required for every {kind} record but is empty",
+    "fill in {field} in the source system and export again",
+    HUB,
+)
+DATE_INVALID = _rule(
+    "date-invalid",
+    E,
+    "{field} value {value!r} is not a valid date in the format {date_format}",
+    "correct the date in the source system; impossible dates such as "
+    "February 30 are rejected",
+    HUB,
+)
+CODE_UNKNOWN = _rule(
+    "code-unknown",
+    E,
+    "{field} value {value!r} is not a code of the {code_set} code set",
+    "use one of: {known}",
+    HUB,
+)
+CODE_UNMAPPED = _rule(
+    "code-unmapped",
+    W,
+    "{field} value {value!r} has no equivalent in the California {code_set} "
+    "code set; it is stored as sent",
+    "map the value to a California code in the source system if one applies",
+    HUB,
+)
+NUMBER_INVALID = _rule(
+    "number-invalid",
+    E,
+    "{field} value {value!r} is not a {number_kind}",
+    "write {field} as a plain {number_kind} without units or separators",
+    HUB,
+)
+BOOLEAN_INVALID = _rule(
+    "boolean-invalid",
+    E,
+    "{field} value {value!r} is not a yes/no value",
+    "write {field} as 1 or 0 (true or false)",
+    HUB,
+)
+KEY_DUPLICATE = _rule(
+    "key-duplicate",
+    E,
+    "another {kind} record in this submission has the same key {value!r}; "
+    "the first one was kept",
+    "remove the repeated row or give each record its own id",
+    HUB,
+)
+STUDENT_REFERENCE_UNRESOLVED = _rule(
+    "student-reference-unresolved",
+    E,
+    "{kind} record refers to local student id {value!r}, which is neither in "
+    "this submission nor known from an earlier one",
+    "send the student's record with this file, or correct the student id",
+    HUB,
+)
+SCHOOL_REFERENCE_UNRESOLVED = _rule(
+    "school-reference-unresolved",
+    E,
+    "{field} value {value!r} is not a known school or organization",
+    "send the school in the organizations file, or correct the school id",
+    HUB,
+    (RecordKind.ENROLLMENT,),
+)
+IDENTIFIER_CONFLICT = _rule(
+    "identifier-conflict",
+    E,
+    "the student's identifiers point at different persons: {detail}",
+    "check the state student id and local id of this student; if one was "
+    "mistyped, correct it in the source system",
+    HUB + "; two children's records are never joined on a guess",
+    (RecordKind.STUDENT,),
+)
+STATE_ID_ADDED = _rule(
+    "state-student-id-changed",
+    W,
+    "the student's state student id differs from the one sent before; both "
+    "are kept for this person",
+    "check that the new state student id is right",
+    HUB,
+    (RecordKind.STUDENT,),
+)

@@ -1,0 +1,199 @@
+"""Read models for the command line and reports: JSON shapes and Rich tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Connection, select
+
+from sislink.errors import UsageError
+from sislink.model import RecordKind
+from sislink.model.summary import SubmissionResult
+from sislink.store.changes import changes_since
+from sislink.store.history import person_versions
+from sislink.store.organizations import (
+    Organization,
+    get_organization,
+    list_organizations,
+)
+from sislink.store.persons import identifiers_of, person_exists
+from sislink.store.schema import organizations
+
+
+def organization_json(
+    organization: Organization, parent: str | None = None
+) -> dict[str, Any]:
+    """Return an organization as JSON."""
+    return {
+        "code": organization.code,
+        "name": organization.name,
+        "kind": organization.kind,
+        "parent": parent,
+    }
+
+
+def organizations_json(connection: Connection) -> list[dict[str, Any]]:
+    """Return every organization as JSON, with its parent's code."""
+    everything = list_organizations(connection)
+    code_of = {o.id: o.code for o in everything}
+    return [
+        organization_json(o, code_of.get(o.parent_id) if o.parent_id else None)
+        for o in everything
+    ]
+
+
+def print_result(console: Console, result: SubmissionResult) -> None:
+    """Print a submission's outcome as tables of records and changes."""
+    console.print(
+        f"submission {result.submission_id} for {result.organization}: "
+        f"[bold]{result.status}[/]",
+        highlight=False,
+    )
+    table = Table(
+        "kind",
+        "read",
+        "accepted",
+        "rejected",
+        "skipped",
+        "inserted",
+        "updated",
+        "ended",
+        "unchanged",
+    )
+    for kind in RecordKind:
+        c = result.kinds.get(kind)
+        if c is None:
+            continue
+        numbers = (
+            c.read,
+            c.accepted,
+            c.rejected,
+            c.skipped,
+            c.inserted,
+            c.updated,
+            c.ended,
+            c.unchanged,
+        )
+        table.add_row(kind.value, *(f"{n:,}" for n in numbers))
+    console.print(table)
+    persons = result.persons
+    issues = result.severity_counts()
+    console.print(
+        f"persons: {persons.linked:,} linked, {persons.created:,} created, "
+        f"{persons.review:,} to review; findings: {issues['error']:,} errors, "
+        f"{issues['warning']:,} warnings",
+        highlight=False,
+    )
+    if result.change_versions:
+        first, last = result.change_versions
+        console.print(f"change versions {first}-{last}", highlight=False)
+
+
+def changes_json(
+    connection: Connection, since: int, org: str | None, limit: int
+) -> dict[str, Any]:
+    """Return the change feed after ``since`` as JSON."""
+    organization_id = get_organization(connection, org).id if org else None
+    rows = changes_since(
+        connection, since, organization_id=organization_id, limit=limit
+    )
+    items = [
+        {
+            "change_version": row.change_version,
+            "submission_id": row.submission_id,
+            "organization": row.organization,
+            "kind": row.kind,
+            "key": row.record_key,
+            "operation": row.operation,
+            "person_id": row.person_id,
+            "data": row.data,
+        }
+        for row in rows
+    ]
+    newest = items[-1]["change_version"] if items else since
+    return {"since": since, "newest": newest, "changes": items}
+
+
+def print_changes(console: Console, feed: dict[str, Any]) -> None:
+    """Print the change feed as a table."""
+    table = Table("version", "organization", "kind", "key", "operation", "person")
+    for item in feed["changes"]:
+        table.add_row(
+            str(item["change_version"]),
+            item["organization"],
+            item["kind"],
+            item["key"],
+            item["operation"],
+            str(item["person_id"] or ""),
+        )
+    console.print(table)
+    console.print(f"newest change version: {feed['newest']}", highlight=False)
+
+
+def person_json(connection: Connection, person_id: int) -> dict[str, Any]:
+    """Return one person with identifiers and every version of every record.
+
+    Raises:
+        UsageError: no person has that id.
+    """
+    if not person_exists(connection, person_id):
+        raise UsageError(f"person {person_id} not found: check the id")
+    rows = connection.execute(select(organizations.c.id, organizations.c.code))
+    code_of = {id_: code for id_, code in rows}
+    identifiers = [
+        {
+            "type": row.identifier_type,
+            "scope": row.scope or None,
+            "value": row.value,
+            "since_submission": row.created_submission_id,
+        }
+        for row in identifiers_of(connection, person_id)
+    ]
+    records = [
+        {
+            "organization": code_of.get(row.organization_id),
+            "kind": row.kind,
+            "key": row.record_key,
+            "valid_from_submission": row.valid_from_submission_id,
+            "valid_to_submission": row.valid_to_submission_id,
+            "source": {"file": row.source_file, "line": row.source_line},
+            "data": row.data,
+        }
+        for row in person_versions(connection, person_id)
+    ]
+    return {"person_id": person_id, "identifiers": identifiers, "records": records}
+
+
+def print_person(console: Console, person: dict[str, Any]) -> None:
+    """Print a person's identifiers and record history."""
+    console.print(f"person {person['person_id']}", highlight=False)
+    ids = Table("identifier", "scope", "value", "since submission")
+    for item in person["identifiers"]:
+        ids.add_row(
+            item["type"],
+            item["scope"] or "",
+            item["value"],
+            str(item["since_submission"]),
+        )
+    console.print(ids)
+    history = Table("organization", "kind", "key", "from", "to", "source", "values")
+    for item in person["records"]:
+        source = item["source"]
+        place = (
+            f"{source['file']}:{source['line']}"
+            if source["line"]
+            else source["file"] or ""
+        )
+        values = ", ".join(f"{k}={v}" for k, v in item["data"].items() if v is not None)
+        history.add_row(
+            item["organization"] or "",
+            item["kind"],
+            item["key"],
+            str(item["valid_from_submission"]),
+            str(item["valid_to_submission"] or "current"),
+            place,
+            values,
+        )
+    console.print(history)
