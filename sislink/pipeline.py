@@ -94,16 +94,17 @@ def submit(engine: Engine, request: SubmissionRequest) -> SubmissionResult:
             "the format name (`sislink formats` lists them)"
         )
 
-    for attempt in range(1, RETRIES + 1):
-        try:
-            with translate_errors(engine):
+    with translate_errors(engine):
+        for attempt in range(1, RETRIES + 1):
+            try:
                 return _run(engine, request, reader, files)
-        except IntegrityError:
-            # Another organization's submission added the same new identifier
-            # between our look-up and our insert; the next attempt links to it.
-            if attempt == RETRIES:
-                raise
-            log.warning("submission retried after a concurrent identifier insert")
+            except IntegrityError:
+                # Another organization's submission added the same new
+                # identifier between our look-up and our insert; the next
+                # attempt links to the person it created.
+                if attempt == RETRIES:
+                    raise
+                log.warning("submission retried after a concurrent identifier insert")
     raise AssertionError("unreachable")
 
 
@@ -137,6 +138,7 @@ def _run(
             run = _SubmissionRun(connection, organization, request, covered, files)
             result = run.execute(reader.read([f.path for f in files]))
             if result.status in ("committed", "held"):
+                log.info("submission %s: committing", result.submission_id)
                 transaction.commit()
             else:
                 transaction.rollback()
@@ -265,8 +267,11 @@ class _SubmissionRun:
 
     def execute(self, items: Iterator[Any]) -> SubmissionResult:
         """Process every item a reader yields, then merge, number and close."""
+        log.info("submission %s: reading", self.submission_id)
         for kind, batch in _batches(self._route(items)):
             self._process_batch(kind, batch)
+            log.info("submission %s: merged %d %s records", self.submission_id, len(batch), kind)
+        log.info("submission %s: ending records left out", self.submission_id)
         self.merger.finish_kinds(self.covered if self.request.snapshot else ())
 
         result = self.result
@@ -278,6 +283,7 @@ class _SubmissionRun:
             self.connection, self.organization.id, self.submission_id, result.findings
         )
         versions = None
+        log.info("submission %s: numbering changes", self.submission_id)
         if not self.request.dry_run:
             versions = record_changes(
                 self.connection,

@@ -99,7 +99,7 @@ ED_FI_GENDER = Crosswalk(
     "edfi",
     "gender",
     "Ed-Fi SexDescriptor code values (Data Standard 5.2)",
-    {"Male": "M", "Female": "F", "Not Selected": "X", "Nonbinary": "X"},
+    {"Male": "M", "Female": "F", "Non-binary": "X", "Nonbinary": "X"},
 )
 
 CROSSWALKS: dict[tuple[str, str], Crosswalk] = {

@@ -180,3 +180,18 @@ STATE_ID_ADDED = _rule(
     HUB,
     (RecordKind.STUDENT,),
 )
+INTERCHANGE_NOT_READ = _rule(
+    "interchange-not-read",
+    W,
+    "an Ed-Fi interchange file of a type this format does not carry was not read",
+    "nothing to fix unless the file was meant to be one of the types listed",
+    ED_FI,
+)
+PARENT_REFERENCE_UNRESOLVED = _rule(
+    "parent-reference-unresolved",
+    W,
+    "a school's parent organization reference points at no organization in the file",
+    "send the parent organization in the same file, or correct the reference",
+    ED_FI,
+    (RecordKind.ORGANIZATION,),
+)

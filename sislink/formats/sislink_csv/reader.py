@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sislink.formats.base import ReadItem, Reader, check_readable, file_error
 from sislink.formats.sislink_csv.layout import FILE_NAMES, KIND_OF_FILE, field_of_column

@@ -1,0 +1,5 @@
+"""Run the command line with ``python -m sislink``."""
+
+from sislink.cli import main
+
+main()
