@@ -95,6 +95,12 @@ class State:
     _engine: Engine | None = None
 
     @classmethod
+    def dispose(cls) -> None:
+        if cls._engine is not None:
+            cls._engine.dispose()
+            cls._engine = None
+
+    @classmethod
     def engine(cls, *, checked: bool = True) -> Engine:
         if cls._engine is None:
             cls._engine = create_store_engine(cls.url)
@@ -105,6 +111,7 @@ class State:
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
     db: Annotated[
         str | None,
         typer.Option(
@@ -119,7 +126,8 @@ def _options(
     ] = False,
 ) -> None:
     State.url = resolve_url(db)
-    State._engine = None
+    State.dispose()
+    ctx.call_on_close(State.dispose)
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
@@ -159,8 +167,9 @@ def formats_command(json_output: JsonOption = False) -> None:
         _print_json(rows)
         return
     table = Table("format", "record kinds", "description")
-    for row in rows:
-        table.add_row(row["name"], ", ".join(row["kinds"]), row["description"])
+    for name, reader in sorted(READERS.items()):
+        kinds = ", ".join(kind.value for kind in reader.kinds)
+        table.add_row(name, kinds, reader.description)
     console.print(table)
 
 

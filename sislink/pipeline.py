@@ -270,7 +270,12 @@ class _SubmissionRun:
         log.info("submission %s: reading", self.submission_id)
         for kind, batch in _batches(self._route(items)):
             self._process_batch(kind, batch)
-            log.info("submission %s: merged %d %s records", self.submission_id, len(batch), kind)
+            log.info(
+                "submission %s: merged %d %s records",
+                self.submission_id,
+                len(batch),
+                kind,
+            )
         log.info("submission %s: ending records left out", self.submission_id)
         self.merger.finish_kinds(self.covered if self.request.snapshot else ())
 

@@ -1,4 +1,4 @@
-"""Where a record came from, and the records as readers and the pipeline pass them on."""
+"""Provenance, and the records that readers and the pipeline pass on."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ class FieldType(StrEnum):
 
 
 def camel_case(name: str) -> str:
-    """Return ``name`` (snake case) in Ed-Fi's camel case: ``iep_begin_date`` -> ``iepBeginDate``."""
+    """Return snake-case ``name`` in Ed-Fi's camel case (``iepBeginDate``)."""
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
@@ -152,7 +152,7 @@ KINDS: dict[RecordKind, KindSpec] = {
                 _code("enrollment_status", "enrollment_status"),
             ),
             key=("local_student_id", "school_id", "entry_date"),
-            description="A student's enrollment at one school (student-school association)",
+            description="A student-school association: enrollment at one school",
             school_field="school_id",
         ),
         KindSpec(
@@ -178,7 +178,7 @@ KINDS: dict[RecordKind, KindSpec] = {
                 _text("services", description="program services, ';' separated"),
             ),
             key=("local_student_id", "program_education_organization_id", "begin_date"),
-            description="Participation in special education (Ed-Fi program association)",
+            description="Special-education program participation",
         ),
         KindSpec(
             RecordKind.PLAN,
@@ -233,7 +233,7 @@ KINDS: dict[RecordKind, KindSpec] = {
                 _id("nonpublic_agency_id"),
             ),
             key=("local_student_id", "service_id"),
-            description="A service prescription: minutes per session, sessions per period",
+            description="A service prescription: minutes a session, sessions a period",
         ),
         KindSpec(
             RecordKind.SERVICE_DELIVERY,

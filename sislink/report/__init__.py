@@ -1,0 +1,1 @@
+"""Reports for people: the HTML summary and findings as CSV."""

@@ -26,7 +26,7 @@ class ReferenceCheck:
         )
 
     def check(self, record: Record) -> list[Finding]:
-        """Return a finding for each reference of ``record`` that resolves to nothing."""
+        """Return a finding for each reference of ``record`` that is unknown."""
         spec = KINDS[record.kind]
         found: list[Finding] = []
         if record.kind is not RecordKind.STUDENT and spec.student_field:

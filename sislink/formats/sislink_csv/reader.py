@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar, Protocol
 
-from sislink.formats.base import ReadItem, Reader, check_readable, file_error
+from sislink.formats.base import Reader, ReadItem, check_readable, file_error
 from sislink.formats.sislink_csv.layout import FILE_NAMES, KIND_OF_FILE, field_of_column
 from sislink.model import (
     KINDS,
@@ -18,6 +18,17 @@ from sislink.model import (
     SourceDialect,
     SourceRecord,
 )
+
+
+class RowReader(Protocol):
+    """The part of a ``csv.reader`` the row loop uses."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
+
 
 DIALECT = SourceDialect("sislink-csv", ("%Y-%m-%d",), "calpads")
 LOAD_ORDER = list(RecordKind)
@@ -82,7 +93,7 @@ def _read_file(path: Path, kind: RecordKind) -> Iterator[ReadItem]:
         yield file_error(path, f"is not valid CSV: {exc}", "export the file as CSV")
 
 
-def _read_rows(path: Path, kind: RecordKind, rows: "csv._reader") -> Iterator[ReadItem]:
+def _read_rows(path: Path, kind: RecordKind, rows: RowReader) -> Iterator[ReadItem]:
     header = next(rows, None)
     if header is None:
         return

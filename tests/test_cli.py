@@ -1,0 +1,209 @@
+"""The command line through its runner: output, JSON shapes and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sislink.cli import app
+
+runner = CliRunner()
+
+
+def sislink(url: str, *args: str) -> Any:
+    return runner.invoke(app, ["--db", url, *args])
+
+
+@pytest.fixture
+def url(database_url: str) -> str:
+    assert sislink(database_url, "init").exit_code == 0
+    return database_url
+
+
+def test_grand_bend_submission(url: str, grand_bend: Path) -> None:
+    added = sislink(
+        url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter"
+    )
+    assert added.exit_code == 0, added.output
+
+    first = sislink(
+        url,
+        "submit",
+        "--org",
+        "255901",
+        "--format",
+        "edfi-xml",
+        str(grand_bend),
+        "--json",
+    )
+    assert first.exit_code == 0, first.output
+    result = json.loads(first.stdout)
+    assert result["status"] == "committed"
+    assert result["records"]["student"]["accepted"] == 960
+    assert result["records"]["special_education_program"]["accepted"] == 97
+    for counts in result["records"].values():
+        assert (
+            counts["read"]
+            == counts["accepted"] + counts["rejected"] + counts["skipped"]
+        )
+    assert set(result) >= {
+        "submission_id",
+        "status",
+        "records",
+        "persons",
+        "changes",
+        "issues",
+        "change_versions",
+    }
+
+    again = json.loads(
+        sislink(
+            url,
+            "submit",
+            "--org",
+            "255901",
+            "-f",
+            "edfi-xml",
+            str(grand_bend),
+            "--json",
+        ).stdout
+    )
+    for counts in again["changes"].values():
+        assert counts["inserted"] == counts["updated"] == counts["ended"] == 0
+    assert again["change_versions"] is None
+
+
+def test_grand_bend_values_stored(url: str, grand_bend: Path) -> None:
+    sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
+    sislink(url, "submit", "--org", "255901", "-f", "edfi-xml", str(grand_bend))
+    feed = json.loads(
+        sislink(url, "changes", "--since", "0", "--limit", "5000", "--json").stdout
+    )
+    programs = {
+        c["key"]: c["data"]
+        for c in feed["changes"]
+        if c["kind"] == "special_education_program"
+    }
+    assert len(programs) == 97
+    program = programs["605145|255901|2021-08-30"]
+    assert program["primary_disability"] == "250"
+    assert program["special_education_setting"].endswith(
+        "Inside reg class between 40-79% of the day"
+    )
+    assert program["iep_begin_date"] == "2021-09-01"
+    assert program["iep_review_date"] == "2021-08-27"
+    assert program["last_evaluation_date"] == "2021-08-23"
+    assert program["special_education_exit_date"] == "2021-10-01"
+    assert program["special_education_exit_reason"].endswith("#Reached the age limit")
+
+
+def test_person_show_lists_history(url: str, grand_bend: Path) -> None:
+    sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
+    sislink(url, "submit", "--org", "255901", "-f", "edfi-xml", str(grand_bend))
+    shown = sislink(url, "person", "show", "1", "--json")
+    assert shown.exit_code == 0, shown.output
+    person = json.loads(shown.stdout)
+    assert person["identifiers"][0]["type"] == "local"
+    assert person["records"][0]["source"]["file"] == "Student.xml"
+    assert person["records"][0]["source"]["line"] > 1
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["submit", "--org", "404", "-f", "sislink-csv", "."],
+            2,
+            "organization '404' not found",
+        ),
+        (["submit", "--org", "X", "-f", "nope", "."], 2, "unknown format 'nope'"),
+        (
+            ["org", "add", "1", "--name", "N", "--kind", "county"],
+            2,
+            "unknown --kind 'county'",
+        ),
+        (["person", "show", "12345"], 2, "person 12345 not found"),
+        (["changes", "--org", "404"], 2, "organization '404' not found"),
+        (["submit", "--org", "X"], 2, "Missing"),
+    ],
+)
+def test_usage_errors_exit_2(
+    url: str, args: list[str], code: int, message: str
+) -> None:
+    sislink(url, "org", "add", "X", "--name", "X", "--kind", "charter")
+    result = sislink(url, *args)
+    assert result.exit_code == code
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_file_exits_1(url: str, tmp_path: Path) -> None:
+    sislink(url, "org", "add", "X", "--name", "X", "--kind", "charter")
+    result = sislink(
+        url, "submit", "--org", "X", "-f", "sislink-csv", str(tmp_path / "none.csv")
+    )
+    assert result.exit_code == 1
+    assert "file not found" in result.output
+
+
+def test_rejected_rows_exit_1(url: str, tmp_path: Path) -> None:
+    sislink(url, "org", "add", "X", "--name", "X", "--kind", "charter")
+    (tmp_path / "students.csv").write_text(
+        "localStudentId,firstName,lastSurname,birthDate\nA1,Ana,Pérez,0/0/0000\n",
+        encoding="utf-8",
+    )
+    result = sislink(
+        url, "submit", "--org", "X", "-f", "sislink-csv", str(tmp_path), "--json"
+    )
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["issues"]["error"] == 1
+
+
+def test_uninitialized_database_says_run_init(tmp_path: Path) -> None:
+    result = sislink(f"sqlite:///{tmp_path / 'new.db'}", "org", "list")
+    assert result.exit_code == 1
+    assert "run `sislink init`" in result.output
+
+
+def test_unreachable_database_is_clear() -> None:
+    result = sislink("postgresql+psycopg://nobody@127.0.0.1:1/none", "org", "list")
+    assert result.exit_code == 1
+    assert "cannot use the database" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_roster_load_uses_district(url: str, tmp_path: Path) -> None:
+    sislink(url, "org", "add", "1964733", "--name", "Unified", "--kind", "district")
+    (tmp_path / "students.csv").write_text(
+        "localStudentId,stateStudentId,firstName,lastSurname,birthDate\n"
+        "D1,0000000001,Ana,Pérez,2015-01-02\n",
+        encoding="utf-8",
+    )
+    result = sislink(
+        url, "roster", "load", "-f", "sislink-csv", str(tmp_path), "--json"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["organization"] == "1964733"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["init"],
+        ["submit"],
+        ["roster", "load"],
+        ["changes"],
+        ["person", "show"],
+        ["org", "add"],
+        ["demo"],
+        ["formats"],
+    ],
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
