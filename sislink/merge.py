@@ -19,8 +19,9 @@ from sislink.store.changes import Change
 from sislink.store.history import (
     CurrentVersion,
     NewVersion,
+    canonical_json,
     close_versions,
-    content_hash,
+    digest,
     insert_versions,
     load_current,
 )
@@ -45,6 +46,7 @@ class Merger:
         self.changes: list[Change] = []
         self._current: dict[RecordKind, dict[str, CurrentVersion]] = {}
         self._seen: dict[RecordKind, set[str]] = {}
+        self._digests: dict[RecordKind, dict[str, str]] = {}
 
     def check_duplicate(self, record: Record) -> list[Finding]:
         """Return a finding if this submission already had a record with this key."""
@@ -60,6 +62,36 @@ class Merger:
         )
         return [duplicate]
 
+    def match_unchanged(self, kind: RecordKind, source_digest: str) -> bool:
+        """Count a record as unchanged if its source fields match an open version.
+
+        Such a record needs no parsing, checking or linking: the open version
+        was made from the very same fields. Returns whether it matched.
+        """
+        key = self._key_of_digest(kind).get(source_digest)
+        if key is None:
+            return False
+        seen = self._seen.setdefault(kind, set())
+        if key in seen:
+            return False
+        seen.add(key)
+        counts = self.result.kind(kind)
+        counts.read += 1
+        counts.accepted += 1
+        counts.unchanged += 1
+        return True
+
+    def _key_of_digest(self, kind: RecordKind) -> dict[str, str]:
+        index = self._digests.get(kind)
+        if index is None:
+            index = {
+                version.source_digest: key
+                for key, version in self._current_of(kind).items()
+                if version.source_digest
+            }
+            self._digests[kind] = index
+        return index
+
     def keep_stored(self, record: Record) -> None:
         """Mark a rejected record's key as seen so its stored version stays."""
         self._seen.setdefault(record.kind, set()).add(record.key)
@@ -72,10 +104,12 @@ class Merger:
         closed: list[int] = []
 
         for record in records:
-            digest = content_hash(record.data)
+            data_json = canonical_json(record.data)
+            data_hash = digest(data_json)
             stored = current.get(record.key)
             if stored is not None and (
-                stored.content_hash == digest and stored.person_id == record.person_id
+                stored.content_hash == data_hash
+                and stored.person_id == record.person_id
             ):
                 counts.unchanged += 1
                 continue
@@ -86,7 +120,7 @@ class Merger:
                 operation = "update"
                 counts.updated += 1
                 closed.append(stored.id)
-            new_versions.append(_new_version(record, digest))
+            new_versions.append(_new_version(record, data_json, data_hash))
             self.changes.append(Change(kind, record.key, operation, record.person_id))
 
         # Close before inserting: a key has at most one open version.
@@ -120,14 +154,15 @@ class Merger:
         return current
 
 
-def _new_version(record: Record, digest: str) -> NewVersion:
+def _new_version(record: Record, data_json: str, data_hash: str) -> NewVersion:
     provenance = record.provenance
     return NewVersion(
         kind=record.kind,
         record_key=record.key,
         person_id=record.person_id,
-        data=record.data,
-        content_hash=digest,
+        data_json=data_json,
+        content_hash=data_hash,
+        source_digest=record.source_digest,
         source_file=provenance.file,
         source_line=provenance.line,
         source_element=provenance.element,

@@ -7,10 +7,9 @@ source text so the quarantine shows what was sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 
 from sislink.model import (
     KINDS,
@@ -28,7 +27,7 @@ from sislink.validate import rules
 TRUE_TEXT = frozenset({"1", "true", "t", "yes", "y"})
 FALSE_TEXT = frozenset({"0", "false", "f", "no", "n"})
 
-ProblemFactory = Callable[..., Finding]
+ISO_DATE = "%Y-%m-%d"
 
 
 def normalize(source: SourceRecord) -> tuple[Record, list[Finding]]:
@@ -93,48 +92,67 @@ def _keyed(finding: Finding, key: str) -> Finding:
 def _convert(
     spec: FieldSpec, text: str, source: SourceRecord
 ) -> tuple[JsonValue, Finding | None]:
-    def problem(rule: rules.Rule, **params: str) -> Finding:
-        return rule.finding(
-            kind=source.kind,
-            provenance=source.provenance,
-            field=spec.column,
-            value=text,
-            **params,
+    field_type = spec.type
+    if field_type is FieldType.TEXT or field_type is FieldType.IDENTIFIER:
+        return text, None
+
+    if field_type is FieldType.DATE:
+        iso = parse_date(text, source.dialect.date_formats)
+        if iso is not None:
+            return iso, None
+        formats = " or ".join(source.dialect.date_formats)
+        return None, _problem(
+            rules.DATE_INVALID, spec, text, source, date_format=formats
         )
 
-    match spec.type:
-        case FieldType.DATE:
-            iso = parse_date(text, source.dialect.date_formats)
-            if iso is None:
-                formats = " or ".join(source.dialect.date_formats)
-                return None, problem(rules.DATE_INVALID, date_format=formats)
-            return iso, None
-        case FieldType.CODE:
-            return _convert_code(spec, text, source, problem)
-        case FieldType.INTEGER:
-            if text.lstrip("-").isdigit():
-                return int(text), None
-            return None, problem(rules.NUMBER_INVALID, number_kind="whole number")
-        case FieldType.DECIMAL:
-            try:
-                return float(Decimal(text)), None
-            except InvalidOperation:
-                return None, problem(rules.NUMBER_INVALID, number_kind="number")
-        case FieldType.BOOLEAN:
-            folded = text.casefold()
-            if folded in TRUE_TEXT or folded in FALSE_TEXT:
-                return folded in TRUE_TEXT, None
-            return None, problem(rules.BOOLEAN_INVALID)
-        case _:
-            return text, None
+    if field_type is FieldType.CODE:
+        return _convert_code(spec, text, source)
+
+    if field_type is FieldType.INTEGER:
+        if text.lstrip("-").isdigit():
+            return int(text), None
+        return None, _problem(
+            rules.NUMBER_INVALID, spec, text, source, number_kind="whole number"
+        )
+
+    if field_type is FieldType.DECIMAL:
+        try:
+            return float(Decimal(text)), None
+        except InvalidOperation:
+            return None, _problem(
+                rules.NUMBER_INVALID, spec, text, source, number_kind="number"
+            )
+
+    folded = text.casefold()
+    if folded in TRUE_TEXT or folded in FALSE_TEXT:
+        return folded in TRUE_TEXT, None
+    return None, _problem(rules.BOOLEAN_INVALID, spec, text, source)
 
 
+def _problem(
+    rule: rules.Rule, spec: FieldSpec, text: str, source: SourceRecord, **params: str
+) -> Finding:
+    return rule.finding(
+        kind=source.kind,
+        provenance=source.provenance,
+        field=spec.column,
+        value=text,
+        **params,
+    )
+
+
+@lru_cache(maxsize=1 << 16)
 def parse_date(text: str, formats: tuple[str, ...]) -> str | None:
     """Return ``text`` as an ISO date if it is a real date in one of ``formats``.
 
     Dates are calendar dates: no time zone is applied, so none can shift.
     """
     for date_format in formats:
+        if date_format == ISO_DATE and len(text) == 10 and text[4] == text[7] == "-":
+            try:
+                return date.fromisoformat(text).isoformat()
+            except ValueError:
+                continue
         try:
             return datetime.strptime(text, date_format).date().isoformat()
         except ValueError:
@@ -143,24 +161,25 @@ def parse_date(text: str, formats: tuple[str, ...]) -> str | None:
 
 
 def _convert_code(
-    spec: FieldSpec, text: str, source: SourceRecord, problem: ProblemFactory
+    spec: FieldSpec, text: str, source: SourceRecord
 ) -> tuple[JsonValue, Finding | None]:
     assert spec.code_set is not None
-    code_set = CODE_SETS[spec.code_set]
     code = canonical_code(spec.code_set, text)
     if code is not None:
         return code, None
 
+    code_set = CODE_SETS[spec.code_set]
     crosswalk = CROSSWALKS.get((source.dialect.code_source, spec.code_set))
     if crosswalk is not None:
         mapped = crosswalk.translate(text)
         if mapped is not None:
             return mapped, None
-        return None, problem(
-            rules.CODE_UNMAPPED, code_set=code_set.name.replace("_", " ")
-        )
+        name = code_set.name.replace("_", " ")
+        return None, _problem(rules.CODE_UNMAPPED, spec, text, source, code_set=name)
     known = ", ".join(code_set.codes)
-    return None, problem(rules.CODE_UNKNOWN, code_set=code_set.name, known=known)
+    return None, _problem(
+        rules.CODE_UNKNOWN, spec, text, source, code_set=code_set.name, known=known
+    )
 
 
 def canonical_code(code_set_name: str, text: str) -> str | None:

@@ -28,6 +28,7 @@ from sislink.formats import Reader, get_reader
 from sislink.link.trusted import Matcher, TrustedLinker
 from sislink.merge import Merger
 from sislink.model import Finding, Record, RecordKind, Skipped, SourceRecord
+from sislink.model.provenance import source_digest
 from sislink.model.summary import SubmissionResult
 from sislink.normalize import normalize
 from sislink.store.audit import record_event
@@ -317,7 +318,15 @@ class _SubmissionRun:
                 self.read_count += 1
                 if self.request.progress and self.read_count % BATCH_SIZE == 0:
                     self.request.progress("read", self.read_count)
-                yield normalize(item)
+                fingerprint = source_digest(item)
+                if self.merger.match_unchanged(item.kind, fingerprint):
+                    if item.kind is RecordKind.STUDENT:
+                        # Its local id already points at its person.
+                        self.linker.counts.linked += 1
+                    continue
+                record, findings = normalize(item)
+                record.source_digest = fingerprint
+                yield record, findings
             elif isinstance(item, Skipped):
                 self.result.kind(item.kind).read += 1
                 self.result.kind(item.kind).skipped += 1

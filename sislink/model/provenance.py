@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass
 
 from sislink.model.records import JsonValue, RecordKind
 
@@ -46,6 +47,17 @@ class SourceRecord:
     dialect: SourceDialect
 
 
+def source_digest(source: SourceRecord) -> str:
+    """Return a 32-hex-digit digest of a source record's kind, dialect and fields.
+
+    Two rows with the same digest carry the same text in the same fields, so
+    they normalize to the same record.
+    """
+    parts = [source.kind.value, source.dialect.name]
+    parts += [f"{name}\x1e{value}" for name, value in sorted(source.fields.items())]
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """An element a reader read but does not carry into the hub, with the reason."""
@@ -64,4 +76,5 @@ class Record:
     data: dict[str, JsonValue]
     provenance: Provenance
     person_id: int | None = None
-    meta: dict[str, str] = field(default_factory=dict)
+    source_digest: str | None = None
+    """Digest of the fields as the source wrote them; see ``source_digest``."""

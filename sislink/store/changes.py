@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, and_, insert, outerjoin, select, update
+from sqlalchemy import Connection, Row, and_, outerjoin, select, update
 
+from sislink.store.bulk import bulk_insert
 from sislink.store.schema import changes, counters, organizations, record_versions
 
 
@@ -34,6 +35,17 @@ def allocate_versions(connection: Connection, count: int) -> tuple[int, int]:
     return last - count + 1, last
 
 
+CHANGE_COLUMNS = (
+    "change_version",
+    "submission_id",
+    "organization_id",
+    "kind",
+    "record_key",
+    "operation",
+    "person_id",
+)
+
+
 def record_changes(
     connection: Connection,
     organization_id: int,
@@ -44,21 +56,19 @@ def record_changes(
     if not pending:
         return None
     first, last = allocate_versions(connection, len(pending))
-    connection.execute(
-        insert(changes),
-        [
-            {
-                "change_version": first + offset,
-                "submission_id": submission_id,
-                "organization_id": organization_id,
-                "kind": change.kind,
-                "record_key": change.record_key,
-                "operation": change.operation,
-                "person_id": change.person_id,
-            }
-            for offset, change in enumerate(pending)
-        ],
+    rows = (
+        (
+            first + offset,
+            submission_id,
+            organization_id,
+            change.kind,
+            change.record_key,
+            change.operation,
+            change.person_id,
+        )
+        for offset, change in enumerate(pending)
     )
+    bulk_insert(connection, changes, CHANGE_COLUMNS, rows)
     return first, last
 
 

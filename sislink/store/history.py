@@ -8,9 +8,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, or_, select, update
 
 from sislink.model.records import JsonValue
+from sislink.store.bulk import bulk_insert
 from sislink.store.schema import record_versions
 
 CHUNK = 900
@@ -23,46 +24,72 @@ class CurrentVersion(NamedTuple):
     id: int
     content_hash: str
     person_id: int | None
+    source_digest: str | None
 
 
 @dataclass(slots=True)
 class NewVersion:
-    """A record version about to be inserted."""
+    """A record version about to be inserted; ``data_json`` is canonical JSON."""
 
     kind: str
     record_key: str
     person_id: int | None
-    data: Mapping[str, JsonValue]
+    data_json: str
     content_hash: str
+    source_digest: str | None
     source_file: str | None
     source_line: int | None
     source_element: str | None
 
 
-def content_hash(data: Mapping[str, JsonValue]) -> str:
-    """Return a 32-hex-digit digest of ``data`` that ignores key order."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def canonical_json(data: Mapping[str, JsonValue]) -> str:
+    """Return ``data`` as JSON text with sorted keys, the form stored and hashed."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest(text: str) -> str:
+    """Return a 32-hex-digit BLAKE2b digest of ``text``."""
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def content_hash(data: Mapping[str, JsonValue]) -> str:
+    """Return the digest of ``data`` that ignores key order."""
+    return digest(canonical_json(data))
 
 
 def load_current(
     connection: Connection, organization_id: int, kind: str
 ) -> dict[str, CurrentVersion]:
     """Return the open versions of one organization's records of ``kind``, by key."""
+    columns = record_versions.c
     query = select(
-        record_versions.c.record_key,
-        record_versions.c.id,
-        record_versions.c.content_hash,
-        record_versions.c.person_id,
+        columns.record_key,
+        columns.id,
+        columns.content_hash,
+        columns.person_id,
+        columns.source_digest,
     ).where(
-        record_versions.c.organization_id == organization_id,
-        record_versions.c.kind == kind,
-        record_versions.c.valid_to_submission_id.is_(None),
+        columns.organization_id == organization_id,
+        columns.kind == kind,
+        columns.valid_to_submission_id.is_(None),
     )
     rows = connection.execute(query.execution_options(yield_per=10_000))
-    return {
-        key: CurrentVersion(id_, digest, person) for key, id_, digest, person in rows
-    }
+    return {row[0]: CurrentVersion(*row[1:]) for row in rows}
+
+
+VERSION_COLUMNS = (
+    "organization_id",
+    "kind",
+    "record_key",
+    "person_id",
+    "data",
+    "content_hash",
+    "source_digest",
+    "valid_from_submission_id",
+    "source_file",
+    "source_line",
+    "source_element",
+)
 
 
 def insert_versions(
@@ -72,26 +99,23 @@ def insert_versions(
     versions: Sequence[NewVersion],
 ) -> None:
     """Insert ``versions`` as the open versions brought by ``submission_id``."""
-    if not versions:
-        return
-    connection.execute(
-        insert(record_versions),
-        [
-            {
-                "organization_id": organization_id,
-                "kind": version.kind,
-                "record_key": version.record_key,
-                "person_id": version.person_id,
-                "data": version.data,
-                "content_hash": version.content_hash,
-                "valid_from_submission_id": submission_id,
-                "source_file": version.source_file,
-                "source_line": version.source_line,
-                "source_element": version.source_element,
-            }
-            for version in versions
-        ],
+    rows = (
+        (
+            organization_id,
+            v.kind,
+            v.record_key,
+            v.person_id,
+            v.data_json,
+            v.content_hash,
+            v.source_digest,
+            submission_id,
+            v.source_file,
+            v.source_line,
+            v.source_element,
+        )
+        for v in versions
     )
+    bulk_insert(connection, record_versions, VERSION_COLUMNS, rows)
 
 
 def close_versions(

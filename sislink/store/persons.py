@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, insert, select
+from sqlalchemy import Connection, Row, bindparam, select
 
+from sislink.store.bulk import bulk_insert, reserve_ids
 from sislink.store.history import CHUNK
 from sislink.store.schema import organizations, person_identifiers, persons
 
@@ -71,33 +72,31 @@ def scope_identifiers(
 
 def create_persons(connection: Connection, count: int, submission_id: int) -> list[int]:
     """Insert ``count`` new persons and return their ids in insertion order."""
-    if count == 0:
-        return []
+    ids = reserve_ids(connection, persons, count)
     now = datetime.now(UTC)
-    rows = [{"created_submission_id": submission_id, "created_at": now}] * count
-    statement = insert(persons).returning(persons.c.id, sort_by_parameter_order=True)
-    return list(connection.execute(statement, rows).scalars())
+    rows = ((id_, submission_id, now) for id_ in ids)
+    bulk_insert(
+        connection, persons, ("id", "created_submission_id", "created_at"), rows
+    )
+    return ids
 
 
 def add_identifiers(
     connection: Connection, identifiers: Sequence[NewIdentifier], submission_id: int
 ) -> None:
     """Insert identifiers; each must not point at another person already."""
-    if not identifiers:
-        return
-    connection.execute(
-        insert(person_identifiers),
-        [
-            {
-                "person_id": identifier.person_id,
-                "identifier_type": identifier.identifier_type,
-                "scope": identifier.scope,
-                "value": identifier.value,
-                "created_submission_id": submission_id,
-            }
-            for identifier in identifiers
-        ],
+    columns = (
+        "person_id",
+        "identifier_type",
+        "scope",
+        "value",
+        "created_submission_id",
     )
+    rows = (
+        (i.person_id, i.identifier_type.value, i.scope, i.value, submission_id)
+        for i in identifiers
+    )
+    bulk_insert(connection, person_identifiers, columns, rows)
 
 
 def identifiers_of(connection: Connection, person_id: int) -> list[Row[Any]]:

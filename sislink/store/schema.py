@@ -4,7 +4,9 @@ History is kept as versions. A ``record_versions`` row is one version of one
 record (organization, kind, key); ``valid_from_submission_id`` is the
 submission that brought it and ``valid_to_submission_id`` the one that
 replaced or ended it (NULL while current). Nothing is updated in place except
-that closing column.
+that closing column. ``content_hash`` digests the canonical values and
+``source_digest`` the fields as the source wrote them, so that a row sent
+again unchanged is recognized before any parsing of its values.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ record_versions = Table(
     Column("person_id", Id, ForeignKey("persons.id")),
     Column("data", Json, nullable=False),
     Column("content_hash", String(32), nullable=False),
+    Column("source_digest", String(32)),
     Column(
         "valid_from_submission_id", Id, ForeignKey("submissions.id"), nullable=False
     ),

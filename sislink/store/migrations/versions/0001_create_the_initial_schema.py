@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 15:05:41.389899
+Create Date: 2026-12-04
 """
 
 from collections.abc import Sequence
@@ -419,6 +419,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("content_hash", sa.String(length=32), nullable=False),
+        sa.Column("source_digest", sa.String(length=32), nullable=True),
         sa.Column(
             "valid_from_submission_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
