@@ -50,7 +50,8 @@ RETRIES = 3
 """Attempts for a submission that lost a race for a new identifier."""
 
 Progress = Callable[[str, int], None]
-"""Called with a stage name and the number of records read so far."""
+"""Called with the stage (reading, ending records left out, numbering changes)
+and the number of records read so far, at each stage and every batch read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +269,7 @@ class _SubmissionRun:
 
     def execute(self, items: Iterator[Any]) -> SubmissionResult:
         """Process every item a reader yields, then merge, number and close."""
-        log.info("submission %s: reading", self.submission_id)
+        self._stage("reading")
         for kind, batch in _batches(self._route(items)):
             self._process_batch(kind, batch)
             log.info(
@@ -277,7 +278,7 @@ class _SubmissionRun:
                 len(batch),
                 kind,
             )
-        log.info("submission %s: ending records left out", self.submission_id)
+        self._stage("ending records left out")
         self.merger.finish_kinds(self.covered if self.request.snapshot else ())
 
         result = self.result
@@ -289,7 +290,7 @@ class _SubmissionRun:
             self.connection, self.organization.id, self.submission_id, result.findings
         )
         versions = None
-        log.info("submission %s: numbering changes", self.submission_id)
+        self._stage("numbering changes")
         if not self.request.dry_run:
             versions = record_changes(
                 self.connection,
@@ -311,13 +312,18 @@ class _SubmissionRun:
         )
         return result
 
+    def _stage(self, stage: str) -> None:
+        log.info("submission %s: %s", self.submission_id, stage)
+        if self.request.progress:
+            self.request.progress(stage, self.read_count)
+
     def _route(self, items: Iterator[Any]) -> Iterator[tuple[Record, list[Finding]]]:
         """Yield normalized records; count skips and keep findings not tied to one."""
         for item in items:
             if isinstance(item, SourceRecord):
                 self.read_count += 1
                 if self.request.progress and self.read_count % BATCH_SIZE == 0:
-                    self.request.progress("read", self.read_count)
+                    self.request.progress("reading", self.read_count)
                 fingerprint = source_digest(item)
                 if self.merger.match_unchanged(item.kind, fingerprint):
                     if item.kind is RecordKind.STUDENT:

@@ -18,15 +18,13 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from sislink.demo.run import SAMPLES
 from sislink.store.database import create_store_engine, migrate
 
 POSTGRES_URL = os.environ.get(
     "SISLINK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-GRAND_BEND = Path(
-    os.environ.get("SISLINK_GRAND_BEND", SHARED / "data" / "edfi-grand-bend")
-)
+GRAND_BEND = Path(os.environ.get("SISLINK_GRAND_BEND", SAMPLES / "edfi-grand-bend"))
 
 
 def _postgres_reachable() -> str | None:

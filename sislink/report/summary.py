@@ -69,9 +69,7 @@ def _submission_rows(connection: Connection, folder: Path) -> list[dict[str, Any
             for name, value in per_kind.items():
                 totals[name] += value
         issues = counts.get("issues", {"error": 0, "warning": 0})
-        findings_file = None
-        if issues.get("error") or issues.get("warning"):
-            findings_file = _write_findings(connection, row.id, folder)
+        findings_file = _write_findings(connection, row.id, folder)
         rows.append(
             {
                 "id": row.id,

@@ -1,0 +1,310 @@
+"""The whole job on generated data: ``sislink demo``.
+
+The demo creates a fresh database in the output folder and registers the
+district and its charters. It loads the district's roster, submits the
+public Ed-Fi Grand Bend sample as one charter's export and submits every
+generated charter. A second round follows with transfers, exits, new
+students and reviews. The folder then contains the database, every file
+that was submitted and a report.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from sqlalchemy import Engine
+
+from sislink.demo.export import write_roster, write_sislink_csv
+from sislink.demo.generator import generate_world
+from sislink.demo.rounds import next_round
+from sislink.demo.world import World
+from sislink.formats.edfi_xml.writer import write_interchanges
+from sislink.model import RecordKind
+from sislink.model.summary import SubmissionResult
+from sislink.pipeline import SubmissionRequest, submit
+from sislink.report.summary import write_report
+from sislink.store.database import create_store_engine, migrate
+from sislink.store.organizations import add_organization
+
+SAMPLES = Path(__file__).parent / "samples"
+GRAND_BEND = SAMPLES / "edfi-grand-bend"
+GRAND_BEND_CODE = "255901"
+GRAND_BEND_NAME = "Grand Bend"
+
+DATABASE_NAME = "sislink.db"
+OWNED = (DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm")
+"""Files in the output folder that a new run deletes, besides ``OWNED_FOLDERS``."""
+OWNED_FOLDERS = ("files", "report")
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One submission of the demo: whose files, in which format, in which round."""
+
+    round_number: int
+    code: str
+    name: str
+    format: str
+    folder: Path
+
+
+@dataclass(slots=True)
+class Outcome:
+    """A job with what its submission did and how long it took, in seconds."""
+
+    job: Job
+    result: SubmissionResult
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the submission's ``--json`` result with the job's details."""
+        return {
+            "round": self.job.round_number,
+            "name": self.job.name,
+            "format": self.job.format,
+            "seconds": round(self.seconds, 3),
+            **self.result.to_json(),
+        }
+
+
+def run_demo(
+    out: Path,
+    *,
+    students: int,
+    charters: int,
+    seed: int,
+    console: Console,
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Run the demo into ``out`` and return its summary as JSON-ready data.
+
+    ``students`` is the size of the whole district, charters included, and
+    ``charters`` the number of generated charters (Grand Bend comes on top).
+    With ``quiet`` nothing is printed. Files the demo wrote in ``out`` before
+    are replaced; nothing else in the folder is touched.
+    """
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    _clear(out)
+    engine = create_store_engine(f"sqlite:///{out / DATABASE_NAME}")
+    try:
+        migrate(engine)
+        world = generate_world(students, charters, seed)
+        _register(engine, world)
+        later = next_round(world, seed + 1)
+        jobs = _write_round(world, out / "files" / "round-1", grand_bend=True)
+        jobs += _write_round(later, out / "files" / "round-2", grand_bend=False)
+        outcomes = _submit_all(engine, jobs, console, quiet)
+        report = write_report(engine, out / "report", title="sislink demo")
+    finally:
+        engine.dispose()
+
+    summary = {
+        "database": str(out / DATABASE_NAME),
+        "report": str(report),
+        "students": students,
+        "charters": charters,
+        "seed": seed,
+        "defects_injected": len(world.defects) + len(later.defects),
+        "seconds": round(time.perf_counter() - started, 3),
+        "submissions": [outcome.to_json() for outcome in outcomes],
+    }
+    if not quiet:
+        for table in _summary_tables(outcomes, console.width):
+            console.print(table)
+        console.print(
+            f"{summary['defects_injected']:,} defects were injected on purpose; "
+            "the findings above are sislink finding them.\n"
+            f"database: {summary['database']}\nreport:   {report}\n"
+            f"finished in {summary['seconds']:.1f} s",
+            highlight=False,
+        )
+    return summary
+
+
+def _clear(out: Path) -> None:
+    for name in OWNED:
+        (out / name).unlink(missing_ok=True)
+    for name in OWNED_FOLDERS:
+        shutil.rmtree(out / name, ignore_errors=True)
+
+
+def _register(engine: Engine, world: World) -> None:
+    """Add the district and every charter. Schools are added by their files."""
+    district = world.district
+    with engine.begin() as connection:
+        add_organization(connection, district.code, district.name, "district")
+        for code in world.charter_codes:
+            charter = world.organizations[code]
+            add_organization(connection, code, charter.name, "charter", district.code)
+        add_organization(
+            connection, GRAND_BEND_CODE, GRAND_BEND_NAME, "charter", district.code
+        )
+
+
+def _write_round(world: World, folder: Path, *, grand_bend: bool) -> list[Job]:
+    """Write one round's exports and return the submissions that read them.
+
+    The district sends its roster in the sislink CSV layout. The first
+    generated charter sends Ed-Fi XML, the others sislink CSV.
+    """
+    round_number = world.round_number
+    district = world.district
+    jobs = [
+        Job(
+            round_number,
+            district.code,
+            district.name,
+            "sislink-csv",
+            write_roster(world, folder / district.code),
+        )
+    ]
+    if grand_bend:
+        jobs.append(
+            Job(round_number, GRAND_BEND_CODE, GRAND_BEND_NAME, "edfi-xml", GRAND_BEND)
+        )
+    for position, code in enumerate(world.charter_codes):
+        name = world.organizations[code].name
+        if position == 0:
+            target = folder / code
+            write_interchanges(
+                target,
+                world.records(code, RecordKind.ORGANIZATION),
+                world.records(code, RecordKind.STUDENT),
+                world.records(code, RecordKind.SPECIAL_EDUCATION_PROGRAM),
+            )
+            jobs.append(Job(round_number, code, name, "edfi-xml", target))
+        else:
+            target = write_sislink_csv(world, code, folder / code)
+            jobs.append(Job(round_number, code, name, "sislink-csv", target))
+    return jobs
+
+
+def _submit_all(
+    engine: Engine, jobs: list[Job], console: Console, quiet: bool
+) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    with _progress(console, quiet, len(jobs)) as report:
+        for job in jobs:
+            started = time.perf_counter()
+
+            def on_stage(stage: str, read: int, job: Job = job) -> None:
+                report(f"round {job.round_number}, {job.name}: {stage}", read, 0)
+
+            request = SubmissionRequest(
+                job.code,
+                job.format,
+                [job.folder],
+                actor="demo",
+                progress=on_stage,
+            )
+            result = submit(engine, request)
+            outcomes.append(Outcome(job, result, time.perf_counter() - started))
+            report(f"round {job.round_number}, {job.name}: {result.status}", 0, 1)
+    return outcomes
+
+
+@contextmanager
+def _progress(console: Console, quiet: bool, total: int) -> Iterator[Any]:
+    """Yield ``report(description, records_read, submissions_done)``."""
+    if quiet:
+        yield lambda description, read, done: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("submissions"),
+        TextColumn("{task.fields[read]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=total, read="")
+
+        def report(description: str, read: int, done: int) -> None:
+            read_text = f"{read:,} records read" if read else ""
+            bar.update(task, description=description, advance=done, read=read_text)
+
+        yield report
+
+
+def _summary_tables(outcomes: list[Outcome], width: int) -> list[Table]:
+    """Return one table per round, one row per submission, one line per row.
+
+    Numbers are never cut; the organization's name is shortened to fit
+    ``width`` characters, down to 8.
+    """
+    # Each column takes its width plus one space on either side.
+    fixed = sum(max(len(c), len("999,999")) + 2 for c in SUMMARY_COLUMNS)
+    fixed += len("sislink-csv") + 2 + 2
+    name_width = max(8, min(32, width - fixed))
+    tables: list[Table] = []
+    for round_number in sorted({o.job.round_number for o in outcomes}):
+        table = Table(
+            title=f"round {round_number}",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            collapse_padding=True,
+            pad_edge=False,
+        )
+        table.add_column(
+            "organization", no_wrap=True, overflow="ellipsis", max_width=name_width
+        )
+        table.add_column("format", no_wrap=True, min_width=len("sislink-csv"))
+        for column in SUMMARY_COLUMNS:
+            width = max(len(column), len("999,999"))
+            table.add_column(column, justify="right", no_wrap=True, min_width=width)
+        for outcome in outcomes:
+            if outcome.job.round_number == round_number:
+                table.add_row(*_summary_row(outcome))
+        tables.append(table)
+    return tables
+
+
+SUMMARY_COLUMNS = (
+    "students",
+    "inserted",
+    "updated",
+    "ended",
+    "linked",
+    "new",
+    "errors",
+    "warnings",
+)
+
+
+def _summary_row(outcome: Outcome) -> list[str]:
+    result = outcome.result
+    kinds = result.kinds.values()
+    students = result.kinds.get(RecordKind.STUDENT)
+    issues = result.severity_counts()
+    numbers = (
+        students.read if students else 0,
+        sum(c.inserted for c in kinds),
+        sum(c.updated for c in kinds),
+        sum(c.ended for c in kinds),
+        result.persons.linked,
+        result.persons.created,
+        issues["error"],
+        issues["warning"],
+    )
+    name = f"{outcome.job.name} {outcome.job.code}"
+    if result.status != "committed":
+        name = f"{name} [{result.status}]"
+    return [name, outcome.job.format, *(f"{n:,}" for n in numbers)]
