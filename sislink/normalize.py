@@ -7,6 +7,7 @@ source text so the quarantine shows what was sent.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -20,7 +21,7 @@ from sislink.model import (
     SourceRecord,
 )
 from sislink.model.codes import CODE_SETS
-from sislink.model.crosswalks import CROSSWALKS, code_key, descriptor_code_value
+from sislink.model.crosswalks import code_key, descriptor_code_value
 from sislink.model.records import JsonValue
 from sislink.validate import rules
 
@@ -28,6 +29,7 @@ TRUE_TEXT = frozenset({"1", "true", "t", "yes", "y"})
 FALSE_TEXT = frozenset({"0", "false", "f", "no", "n"})
 
 ISO_DATE = "%Y-%m-%d"
+SCIENTIFIC_NOTATION = re.compile(r"^[+-]?\d(?:[.,]\d+)?E[+-]?\d+$", re.IGNORECASE)
 
 
 def normalize(source: SourceRecord) -> tuple[Record, list[Finding]]:
@@ -53,6 +55,9 @@ def normalize(source: SourceRecord) -> tuple[Record, list[Finding]]:
         if finding.is_error:
             # The record goes to quarantine: keep the value as sent.
             data[name] = text
+        elif value is not None:
+            # A warning about a value that is stored all the same.
+            data[name] = value
         else:
             # An unmapped code is stored empty, with the source text beside it.
             data[name] = None
@@ -93,13 +98,28 @@ def _convert(
     spec: FieldSpec, text: str, source: SourceRecord
 ) -> tuple[JsonValue, Finding | None]:
     field_type = spec.type
-    if field_type is FieldType.TEXT or field_type is FieldType.IDENTIFIER:
+    if field_type is FieldType.TEXT:
+        repaired = undo_double_encoding(text)
+        if repaired is None:
+            return text, None
+        return text, _problem(
+            rules.TEXT_DOUBLE_ENCODED, spec, text, source, repaired=repaired
+        )
+
+    if field_type is FieldType.IDENTIFIER:
+        if is_scientific_notation(text):
+            return None, _problem(
+                rules.IDENTIFIER_SCIENTIFIC_NOTATION, spec, text, source
+            )
         return text, None
 
     if field_type is FieldType.DATE:
-        iso = parse_date(text, source.dialect.date_formats)
-        if iso is not None:
-            return iso, None
+        dates = parse_dates(text, source.dialect.date_formats)
+        if len(dates) == 1:
+            return dates[0], None
+        if dates:
+            shown = " or ".join(dates)
+            return None, _problem(rules.DATE_AMBIGUOUS, spec, text, source, dates=shown)
         formats = " or ".join(source.dialect.date_formats)
         return None, _problem(
             rules.DATE_INVALID, spec, text, source, date_format=formats
@@ -141,39 +161,58 @@ def _problem(
     )
 
 
-@lru_cache(maxsize=1 << 16)
 def parse_date(text: str, formats: tuple[str, ...]) -> str | None:
     """Return ``text`` as an ISO date if it is a real date in one of ``formats``.
 
+    Returns None when it is no date, or when two formats read it as
+    different dates (``03/04/2015`` under both month-first and day-first).
+    """
+    dates = parse_dates(text, formats)
+    return dates[0] if len(dates) == 1 else None
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_dates(text: str, formats: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the distinct ISO dates ``text`` reads as, one per matching format.
+
     Dates are calendar dates: no time zone is applied, so none can shift.
     """
+    found: list[str] = []
     for date_format in formats:
-        if date_format == ISO_DATE and len(text) == 10 and text[4] == text[7] == "-":
-            try:
-                return date.fromisoformat(text).isoformat()
-            except ValueError:
-                continue
+        iso = _parse_one(text, date_format)
+        if iso is not None and iso not in found:
+            found.append(iso)
+    return tuple(found)
+
+
+def _parse_one(text: str, date_format: str) -> str | None:
+    if date_format == ISO_DATE and len(text) == 10 and text[4] == text[7] == "-":
         try:
-            return datetime.strptime(text, date_format).date().isoformat()
+            return date.fromisoformat(text).isoformat()
         except ValueError:
-            continue
-    return None
+            return None
+    try:
+        return datetime.strptime(text, date_format).date().isoformat()
+    except ValueError:
+        return None
 
 
 def _convert_code(
     spec: FieldSpec, text: str, source: SourceRecord
 ) -> tuple[JsonValue, Finding | None]:
     assert spec.code_set is not None
+    # A source's own crosswalk comes first: its "TK" or "1" may not mean
+    # what the California code of the same spelling means.
+    crosswalk = source.dialect.crosswalk(spec.code_set)
+    mapped = crosswalk.translate(text) if crosswalk is not None else None
+    if mapped is not None:
+        return mapped, None
     code = canonical_code(spec.code_set, text)
     if code is not None:
         return code, None
 
     code_set = CODE_SETS[spec.code_set]
-    crosswalk = CROSSWALKS.get((source.dialect.code_source, spec.code_set))
     if crosswalk is not None:
-        mapped = crosswalk.translate(text)
-        if mapped is not None:
-            return mapped, None
         name = code_set.name.replace("_", " ")
         return None, _problem(rules.CODE_UNMAPPED, spec, text, source, code_set=name)
     known = ", ".join(code_set.codes)
@@ -197,3 +236,26 @@ def canonical_code(code_set_name: str, text: str) -> str | None:
 @cache
 def _code_index(code_set_name: str) -> dict[str, str]:
     return {code.casefold(): code for code in CODE_SETS[code_set_name].codes}
+
+
+def is_scientific_notation(text: str) -> bool:
+    """Return whether ``text`` is a number as a spreadsheet shows it: ``1.23E+09``."""
+    return SCIENTIFIC_NOTATION.match(text.strip()) is not None
+
+
+def undo_double_encoding(text: str) -> str | None:
+    """Return ``text`` repaired if it is UTF-8 decoded a second time, else None.
+
+    ``MÃ³nica`` is the UTF-8 bytes of ``Mónica`` read as cp1252 (or Latin-1).
+    Text that is not like that, ``José`` included, returns None.
+    """
+    if text.isascii():
+        return None
+    for single_byte in ("cp1252", "latin-1"):
+        try:
+            repaired = text.encode(single_byte).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if repaired != text:
+            return repaired
+    return None

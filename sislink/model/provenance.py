@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from sislink.model.crosswalks import CROSSWALKS, Crosswalk
 from sislink.model.records import JsonValue, RecordKind
 
 
@@ -30,11 +31,24 @@ class Provenance:
 
 @dataclass(frozen=True, slots=True)
 class SourceDialect:
-    """How one source writes its values: date order and whose code values."""
+    """How one source writes its values: date order and whose code values.
+
+    ``crosswalks`` are the source's own code translations, such as a vendor
+    mapping's grade codes. They take precedence over the shared crosswalks
+    of ``code_source``.
+    """
 
     name: str
     date_formats: tuple[str, ...] = ("%Y-%m-%d",)
     code_source: str = "calpads"
+    crosswalks: tuple[Crosswalk, ...] = ()
+
+    def crosswalk(self, code_set: str) -> Crosswalk | None:
+        """Return the crosswalk this source's values of ``code_set`` go through."""
+        for crosswalk in self.crosswalks:
+            if crosswalk.code_set == code_set:
+                return crosswalk
+        return CROSSWALKS.get((self.code_source, code_set))
 
 
 @dataclass(slots=True)

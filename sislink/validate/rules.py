@@ -79,6 +79,39 @@ ROW_WIDTH_MISMATCH = _rule(
     "check the row for an unquoted delimiter or a missing value",
     "RFC 4180 (CSV)",
 )
+ROW_UNPARSABLE = _rule(
+    "row-unparsable",
+    E,
+    "the row cannot be parsed as delimited text: {reason}",
+    "check the row for an unclosed quote or a stray control character",
+    "RFC 4180 (CSV)",
+)
+ENCODING_INVALID = _rule(
+    "encoding-invalid",
+    E,
+    "the line is not valid {encoding}: byte {byte} at byte offset {offset} of "
+    "the file; the line was not read",
+    "re-export the file as {encoding}, or declare the encoding the system "
+    "really writes (Windows tools often write cp1252)",
+    HUB + "; no byte is replaced or dropped silently",
+)
+TEXT_DOUBLE_ENCODED = _rule(
+    "text-double-encoded",
+    W,
+    "{field} value {value!r} looks like UTF-8 text decoded twice; it reads "
+    "{repaired!r} when decoded once. It is stored as sent",
+    "correct the encoding setting of the export in the source system",
+    HUB,
+)
+IDENTIFIER_SCIENTIFIC_NOTATION = _rule(
+    "identifier-scientific-notation",
+    E,
+    "{field} value {value!r} is an identifier written in scientific notation, "
+    "so its digits are lost",
+    "re-export the column as text (in a spreadsheet, format the column as Text "
+    "before pasting or saving)",
+    HUB + "; identifiers are kept as text, digit for digit",
+)
 COLUMN_UNKNOWN = _rule(
     "column-unknown",
     W,
@@ -108,6 +141,14 @@ DATE_INVALID = _rule(
     "correct the date in the source system; impossible dates such as "
     "February 30 are rejected",
     HUB,
+)
+DATE_AMBIGUOUS = _rule(
+    "date-ambiguous",
+    E,
+    "{field} value {value!r} reads as different dates in the source's "
+    "declared formats ({dates})",
+    "export dates in one format, preferably YYYY-MM-DD",
+    HUB + "; a date is never guessed",
 )
 CODE_UNKNOWN = _rule(
     "code-unknown",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from sislink.formats.base import Reader, ReadItem, check_readable, file_error
 from sislink.formats.sislink_csv.layout import FILE_NAMES, KIND_OF_FILE, field_of_column
+from sislink.formats.text import TextFormat, read_delimited
 from sislink.model import (
     KINDS,
     Finding,
@@ -19,18 +19,8 @@ from sislink.model import (
     SourceRecord,
 )
 
-
-class RowReader(Protocol):
-    """The part of a ``csv.reader`` the row loop uses."""
-
-    line_num: int
-
-    def __iter__(self) -> Iterator[list[str]]: ...
-
-    def __next__(self) -> list[str]: ...
-
-
 DIALECT = SourceDialect("sislink-csv", ("%Y-%m-%d",), "calpads")
+TEXT_FORMAT = TextFormat(encoding="utf-8", delimiter=",")
 LOAD_ORDER = list(RecordKind)
 
 
@@ -79,47 +69,38 @@ def _load_position(path: Path) -> int:
 
 
 def _read_file(path: Path, kind: RecordKind) -> Iterator[ReadItem]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            yield from _read_rows(path, kind, csv.reader(handle))
-    except UnicodeDecodeError as exc:
-        yield file_error(
-            path,
-            f"is not valid UTF-8 (byte {exc.object[exc.start : exc.start + 1]!r} "
-            f"at offset {exc.start} of a read block)",
-            "export the file as UTF-8",
-        )
-    except csv.Error as exc:
-        yield file_error(path, f"is not valid CSV: {exc}", "export the file as CSV")
-
-
-def _read_rows(path: Path, kind: RecordKind, rows: RowReader) -> Iterator[ReadItem]:
-    header = next(rows, None)
-    if header is None:
-        return
-    names = field_of_column(kind)
-    fields = [names.get(column.strip().casefold()) for column in header]
-    problems = list(_check_header(path, kind, header, fields))
-    yield from problems
-    if any(problem.is_error for problem in problems):
-        return
-
-    width = len(header)
-    line = 1
+    rows = read_delimited(path, TEXT_FORMAT, kind)
+    header: list[str] | None = None
+    names: list[str | None] = []
     for row in rows:
-        provenance = Provenance(path.name, line + 1)
-        line = rows.line_num
-        if not any(cell.strip() for cell in row):
+        if isinstance(row, Finding):
+            yield row
             continue
-        if len(row) != width:
-            yield _width_error(kind, provenance, len(row), width)
+        if header is None:
+            header = row.cells
+            names = _field_names(kind, header)
+            problems = list(_check_header(path, kind, header, names))
+            yield from problems
+            if any(problem.is_error for problem in problems):
+                return
+            continue
+        if not any(cell.strip() for cell in row.cells):
+            continue
+        provenance = Provenance(path.name, row.line)
+        if len(row.cells) != len(header):
+            yield _width_error(kind, provenance, len(row.cells), len(header))
             continue
         values = {
             name: cell.strip()
-            for name, cell in zip(fields, row, strict=True)
+            for name, cell in zip(names, row.cells, strict=True)
             if name is not None and cell.strip()
         }
         yield SourceRecord(kind, values, provenance, DIALECT)
+
+
+def _field_names(kind: RecordKind, header: list[str]) -> list[str | None]:
+    by_column = field_of_column(kind)
+    return [by_column.get(column.strip().casefold()) for column in header]
 
 
 def _check_header(

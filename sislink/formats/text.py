@@ -1,0 +1,218 @@
+"""Decoding of delimited text files, shared by every text format.
+
+Every text reader goes through ``read_delimited``, so each rule holds for all
+of them: a byte-order mark is stripped; the declared encoding is applied
+strictly, and a line with invalid bytes becomes an error naming its line and
+byte offset while the rest of the file still loads; a file that splits into a
+single column is checked against other common delimiters. Cells are returned
+exactly as decoded. Trimming and typing happen later, in normalization.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sislink.formats.base import file_error
+from sislink.model import Finding, Provenance, RecordKind
+from sislink.validate import rules
+
+BOM = codecs.BOM_UTF8
+DELIMITERS = (",", ";", "\t", "|", "^")
+"""Delimiters a file may turn out to use when it is not the declared one."""
+
+DELIMITER_NAMES = {
+    ",": "comma",
+    ";": "semicolon",
+    "\t": "tab",
+    "|": "pipe",
+    "^": "caret",
+}
+
+# Decoded lines are read one at a time, so an encoding whose line ends are
+# not the byte 0x0A cannot be split correctly.
+UNSUPPORTED_ENCODINGS = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32"})
+
+
+@dataclass(frozen=True, slots=True)
+class TextFormat:
+    """How a source writes its delimited text files."""
+
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    quoted: bool = True
+    """Whether cells may be quoted. CALPADS caret files are not: quotes are text."""
+    header: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TextRow:
+    """One row of cells and the physical line it starts on (1-based)."""
+
+    line: int
+    cells: list[str]
+
+
+def check_encoding(name: str) -> str | None:
+    """Return why ``name`` cannot be used as a declared encoding, or None."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return f"{name!r} is not an encoding Python knows"
+    if info.name in UNSUPPORTED_ENCODINGS or info.name.startswith(("utf-16", "utf-32")):
+        return f"{name!r} is not supported: export the file as UTF-8 instead"
+    return None
+
+
+def read_delimited(
+    path: Path, text_format: TextFormat, kind: RecordKind | None = None
+) -> Iterator[TextRow | Finding]:
+    """Yield the rows of ``path``, the header first when the format has one.
+
+    Problems become findings and never stop the file: a line that cannot be
+    decoded, or a row the CSV parser rejects, yields one error finding of
+    ``kind`` and reading goes on. A first row that is a single column but
+    splits on another common delimiter yields a file error naming it, and
+    nothing else is read. ``path`` must be readable (``check_readable``).
+    """
+    with path.open("rb") as handle:
+        lines = _DecodedLines(path, handle, text_format.encoding, kind)
+        dialect: dict[str, object] = {"delimiter": text_format.delimiter}
+        if not text_format.quoted:
+            dialect["quoting"] = csv.QUOTE_NONE
+        reader = csv.reader(lines, strict=True, **dialect)  # type: ignore[arg-type]
+        first = True
+        while True:
+            start = reader.line_num
+            try:
+                cells = next(reader)
+            except StopIteration:
+                yield from lines.drain()
+                return
+            except csv.Error as exc:
+                yield from lines.drain()
+                yield _parse_error(path, kind, lines.physical(start), exc)
+                continue
+            yield from lines.drain()
+            row = TextRow(lines.physical(start), cells)
+            if first:
+                first = False
+                problem = _delimiter_problem(path, text_format.delimiter, row)
+                if problem is not None:
+                    yield problem
+                    return
+            yield row
+
+
+class _DecodedLines:
+    """The file's lines decoded one at a time, skipping lines that do not decode.
+
+    ``csv.reader`` pulls lines from this iterator; findings about skipped
+    lines wait in ``pending`` until the reader has returned its next row.
+    """
+
+    def __init__(
+        self, path: Path, handle: BinaryIO, encoding: str, kind: RecordKind | None
+    ) -> None:
+        self._path = path
+        self._handle = handle
+        self._encoding = encoding
+        self._kind = kind
+        self._offset = 0
+        self._number = 0
+        self._given = 0
+        # Physical line numbers of the decoded lines handed out, oldest first,
+        # kept from the start of the row being parsed.
+        self._numbers: deque[int] = deque()
+        self._base = 0
+        self.pending: list[Finding] = []
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        while True:
+            raw = self._handle.readline()
+            if not raw:
+                raise StopIteration
+            self._number += 1
+            offset = self._offset
+            self._offset += len(raw)
+            if self._number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM) :]
+                offset += len(BOM)
+            try:
+                text = raw.decode(self._encoding)
+            except UnicodeDecodeError as exc:
+                self.pending.append(self._decode_error(raw, offset, exc))
+                continue
+            self._numbers.append(self._number)
+            self._given += 1
+            return text
+
+    def physical(self, index: int) -> int:
+        """Return the physical line number of the ``index``-th decoded line (0-based).
+
+        Lines before ``index`` are forgotten, since rows are parsed in order.
+        """
+        while self._base < index and self._numbers:
+            self._numbers.popleft()
+            self._base += 1
+        if self._numbers:
+            return self._numbers[0]
+        return self._number
+
+    def drain(self) -> list[Finding]:
+        """Return and forget the findings about lines skipped so far."""
+        found, self.pending = self.pending, []
+        return found
+
+    def _decode_error(
+        self, raw: bytes, line_offset: int, exc: UnicodeDecodeError
+    ) -> Finding:
+        bad = raw[exc.start : exc.start + 1]
+        return rules.ENCODING_INVALID.finding(
+            kind=self._kind,
+            provenance=Provenance(self._path.name, self._number),
+            value=raw.decode(self._encoding, errors="backslashreplace").rstrip("\r\n"),
+            encoding=self._encoding,
+            byte=f"0x{bad.hex().upper()}",
+            offset=line_offset + exc.start,
+        )
+
+
+def _parse_error(
+    path: Path, kind: RecordKind | None, line: int, exc: csv.Error
+) -> Finding:
+    return rules.ROW_UNPARSABLE.finding(
+        kind=kind, provenance=Provenance(path.name, line), reason=str(exc)
+    )
+
+
+def _delimiter_problem(path: Path, declared: str, row: TextRow) -> Finding | None:
+    if len(row.cells) != 1:
+        return None
+    text = row.cells[0]
+    counts = {d: text.count(d) for d in DELIMITERS if d != declared}
+    found = max(counts, key=lambda d: counts[d])
+    if counts[found] == 0:
+        return None
+    return file_error(
+        path,
+        f"line {row.line} has a single column with the declared delimiter "
+        f"({_delimiter_name(declared)}), and it seems to use "
+        f"{_delimiter_name(found)} instead",
+        f"export the file delimited by {_delimiter_name(declared)}, or declare "
+        f"{_delimiter_name(found)} as the source's delimiter",
+        line=row.line,
+    )
+
+
+def _delimiter_name(delimiter: str) -> str:
+    name = DELIMITER_NAMES.get(delimiter)
+    return f"{name} {delimiter!r}" if name else repr(delimiter)

@@ -1,0 +1,214 @@
+"""Decoding of delimited text, and the value checks every text format shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sislink.formats.text import TextFormat, TextRow, check_encoding, read_delimited
+from sislink.model import Finding, Provenance, RecordKind, SourceDialect, SourceRecord
+from sislink.model.crosswalks import Crosswalk
+from sislink.normalize import (
+    is_scientific_notation,
+    normalize,
+    parse_date,
+    undo_double_encoding,
+)
+
+STUDENT = RecordKind.STUDENT
+CSV = TextFormat()
+
+
+def rows_of(path: Path, text_format: TextFormat = CSV) -> list[Any]:
+    return list(read_delimited(path, text_format, STUDENT))
+
+
+def write(tmp_path: Path, content: bytes, name: str = "students.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def test_byte_order_mark_is_stripped(tmp_path: Path) -> None:
+    path = write(tmp_path, b"\xef\xbb\xbfid,name\r\n1,Ana\r\n")
+    rows = rows_of(path)
+    assert rows == [TextRow(1, ["id", "name"]), TextRow(2, ["1", "Ana"])]
+
+
+def test_invalid_bytes_name_line_and_offset(tmp_path: Path) -> None:
+    path = write(tmp_path, b"id,name\n1,Ana\n2,Jos\xe9\n3,Luz\n")
+    rows = rows_of(path)
+    (finding,) = [r for r in rows if isinstance(r, Finding)]
+    assert finding.code == "encoding-invalid"
+    assert finding.is_error
+    assert finding.kind is STUDENT
+    assert finding.provenance == Provenance("students.csv", 3)
+    assert "0xE9" in finding.message
+    assert "offset 19" in finding.message
+    assert finding.value == "2,Jos\\xe9"
+    assert [r.line for r in rows if isinstance(r, TextRow)] == [1, 2, 4]
+
+
+def test_declared_cp1252_decodes(tmp_path: Path) -> None:
+    path = write(tmp_path, b"id,name\n2,Jos\xe9\n")
+    rows = rows_of(path, TextFormat(encoding="cp1252"))
+    assert rows[-1] == TextRow(2, ["2", "José"])
+
+
+def test_single_column_names_the_delimiter_used(tmp_path: Path) -> None:
+    path = write(tmp_path, b"id;name;grade\n1;Ana;05\n")
+    (finding,) = rows_of(path)
+    assert isinstance(finding, Finding)
+    assert finding.code == "file-unreadable"
+    assert "semicolon ';'" in finding.message
+    assert "comma ','" in finding.message
+
+
+def test_single_real_column_is_no_problem(tmp_path: Path) -> None:
+    path = write(tmp_path, b"id\n1\n2\n")
+    assert len(rows_of(path)) == 3
+
+
+def test_quoted_newline_keeps_line_numbers(tmp_path: Path) -> None:
+    path = write(tmp_path, b'id,note\n1,"two\nlines"\n2,plain\n')
+    rows = rows_of(path)
+    assert rows[1] == TextRow(2, ["1", "two\nlines"])
+    assert rows[2] == TextRow(4, ["2", "plain"])
+
+
+def test_unparsable_row_does_not_stop_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, b'id,name\n1,"Ana"x\n2,Luz\n')
+    rows = rows_of(path)
+    findings = [r for r in rows if isinstance(r, Finding)]
+    assert [f.code for f in findings] == ["row-unparsable"]
+    assert findings[0].provenance == Provenance("students.csv", 2)
+    assert rows[-1] == TextRow(3, ["2", "Luz"])
+
+
+def test_unquoted_format_keeps_quotes_as_text(tmp_path: Path) -> None:
+    path = write(tmp_path, b'SENR^A^"Nick" O\'Neil^\n', "senr.txt")
+    rows = rows_of(path, TextFormat(delimiter="^", quoted=False, header=False))
+    assert rows == [TextRow(1, ["SENR", "A", '"Nick" O\'Neil', ""])]
+
+
+def test_empty_file_yields_nothing(tmp_path: Path) -> None:
+    assert rows_of(write(tmp_path, b"")) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [("utf-8", False), ("cp1252", False), ("utf-16", True), ("klingon", True)],
+)
+def test_check_encoding(name: str, problem: bool) -> None:
+    assert (check_encoding(name) is not None) is problem
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.23457E+09", True),
+        ("1,23457E+09", True),
+        ("6.0E+9", True),
+        ("4E7", True),
+        ("0012345678", False),
+        ("E123", False),
+        ("12E", False),
+    ],
+)
+def test_scientific_notation(text: str, expected: bool) -> None:
+    assert is_scientific_notation(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("MÃ³nica", "Mónica"),
+        ("JosÃ©", "José"),
+        ("José", None),
+        ("Nguyễn", None),
+        ("O'Neil", None),
+    ],
+)
+def test_double_encoding(text: str, expected: str | None) -> None:
+    assert undo_double_encoding(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "formats", "expected"),
+    [
+        ("2016-02-29", ("%Y-%m-%d",), "2016-02-29"),
+        ("2016-02-30", ("%Y-%m-%d",), None),
+        ("0/0/0000", ("%m/%d/%Y",), None),
+        ("03/04/2015", ("%m/%d/%Y",), "2015-03-04"),
+        ("03/04/2015", ("%d/%m/%Y",), "2015-04-03"),
+        ("03/04/2015", ("%m/%d/%Y", "%d/%m/%Y"), None),
+        ("03/03/2015", ("%m/%d/%Y", "%d/%m/%Y"), "2015-03-03"),
+        ("20150304", ("%Y%m%d",), "2015-03-04"),
+    ],
+)
+def test_parse_date(text: str, formats: tuple[str, ...], expected: str | None) -> None:
+    assert parse_date(text, formats) == expected
+
+
+def student(dialect: SourceDialect, **fields: str) -> SourceRecord:
+    values = {
+        "local_student_id": "1",
+        "first_name": "Ana",
+        "last_surname": "Ruiz",
+        "birth_date": "2015-03-04",
+        **fields,
+    }
+    return SourceRecord(STUDENT, values, Provenance("s.csv", 2), dialect)
+
+
+def test_identifier_in_scientific_notation_is_rejected() -> None:
+    record, findings = normalize(
+        student(SourceDialect("test"), state_student_id="1.23457E+09")
+    )
+    assert [f.code for f in findings] == ["identifier-scientific-notation"]
+    assert record.data["state_student_id"] == "1.23457E+09"
+
+
+def test_leading_zeros_are_kept() -> None:
+    record, findings = normalize(
+        student(SourceDialect("test"), state_student_id="0012")
+    )
+    assert findings == []
+    assert record.data["state_student_id"] == "0012"
+
+
+def test_double_encoded_name_is_stored_with_warning() -> None:
+    record, findings = normalize(student(SourceDialect("test"), first_name="MÃ³nica"))
+    assert [f.code for f in findings] == ["text-double-encoded"]
+    assert not findings[0].is_error
+    assert "Mónica" in findings[0].message
+    assert record.data["first_name"] == "MÃ³nica"
+
+
+def test_ambiguous_date_is_an_error() -> None:
+    dialect = SourceDialect("test", ("%m/%d/%Y", "%d/%m/%Y"))
+    _, findings = normalize(student(dialect, birth_date="03/04/2015"))
+    assert [f.code for f in findings] == ["date-ambiguous"]
+    assert "2015-03-04 or 2015-04-03" in findings[0].message
+
+
+def test_source_crosswalk_wins_over_canonical_code() -> None:
+    # This source writes "TK" for its pre-kindergarten.
+    grades = Crosswalk("vendor", "grade_level", "test", {"TK": "PS", "0": "KN"})
+    dialect = SourceDialect("test", code_source="vendor", crosswalks=(grades,))
+    enrollment = SourceRecord(
+        RecordKind.ENROLLMENT,
+        {
+            "local_student_id": "1",
+            "school_id": "0100001",
+            "entry_date": "2024-08-15",
+            "entry_grade_level": " tk ",
+        },
+        Provenance("e.csv", 2),
+        dialect,
+    )
+    record, findings = normalize(enrollment)
+    assert findings == []
+    assert record.data["entry_grade_level"] == "PS"
