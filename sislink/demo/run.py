@@ -10,6 +10,7 @@ that was submitted and a report.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import time
 from collections.abc import Iterator
@@ -30,11 +31,11 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import Engine
 
-from sislink.demo.export import write_roster, write_sislink_csv
+from sislink.demo.export import write_roster
 from sislink.demo.generator import generate_world
 from sislink.demo.rounds import next_round
 from sislink.demo.world import World
-from sislink.formats.edfi_xml.writer import write_interchanges
+from sislink.formats import get_writer
 from sislink.model import RecordKind
 from sislink.model.summary import SubmissionResult
 from sislink.pipeline import SubmissionRequest, submit
@@ -51,6 +52,9 @@ DATABASE_NAME = "sislink.db"
 OWNED = (DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm")
 """Files in the output folder that a new run deletes, besides ``OWNED_FOLDERS``."""
 OWNED_FOLDERS = ("files", "report")
+
+CHARTER_FORMATS = ("edfi-xml", "sislink-csv")
+"""The format each generated charter sends, by position; the last one repeats."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +165,8 @@ def _register(engine: Engine, world: World) -> None:
 def _write_round(world: World, folder: Path, *, grand_bend: bool) -> list[Job]:
     """Write one round's exports and return the submissions that read them.
 
-    The district sends its roster in the sislink CSV layout. The first
-    generated charter sends Ed-Fi XML, the others sislink CSV.
+    The district sends its roster in the sislink CSV layout, and charters
+    send the formats of ``CHARTER_FORMATS`` in turn.
     """
     round_number = world.round_number
     district = world.district
@@ -180,19 +184,12 @@ def _write_round(world: World, folder: Path, *, grand_bend: bool) -> list[Job]:
             Job(round_number, GRAND_BEND_CODE, GRAND_BEND_NAME, "edfi-xml", GRAND_BEND)
         )
     for position, code in enumerate(world.charter_codes):
+        file_format = CHARTER_FORMATS[min(position, len(CHARTER_FORMATS) - 1)]
+        target = folder / code
+        write = get_writer(file_format)
+        write(target, functools.partial(world.records, code))
         name = world.organizations[code].name
-        if position == 0:
-            target = folder / code
-            write_interchanges(
-                target,
-                world.records(code, RecordKind.ORGANIZATION),
-                world.records(code, RecordKind.STUDENT),
-                world.records(code, RecordKind.SPECIAL_EDUCATION_PROGRAM),
-            )
-            jobs.append(Job(round_number, code, name, "edfi-xml", target))
-        else:
-            target = write_sislink_csv(world, code, folder / code)
-            jobs.append(Job(round_number, code, name, "sislink-csv", target))
+        jobs.append(Job(round_number, code, name, file_format, target))
     return jobs
 
 

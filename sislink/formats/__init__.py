@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from sislink.errors import UsageError
-from sislink.formats.base import Reader, ReadItem
+from sislink.formats.base import Reader, ReadItem, RecordSource, Writer
 from sislink.formats.edfi_xml import EdFiXmlReader
+from sislink.formats.edfi_xml import writer as edfi_xml_writer
 from sislink.formats.sislink_csv import SislinkCsvReader
+from sislink.formats.sislink_csv import writer as sislink_csv_writer
 
 READERS: dict[str, type[Reader]] = {
     reader.name: reader for reader in (EdFiXmlReader, SislinkCsvReader)
 }
+
+WRITERS: dict[str, Writer] = {
+    EdFiXmlReader.name: edfi_xml_writer.write,
+    SislinkCsvReader.name: sislink_csv_writer.write,
+}
+"""The formats sislink can also write, by the name of the reader that reads them."""
 
 
 def get_reader(name: str) -> Reader:
@@ -25,4 +33,28 @@ def get_reader(name: str) -> Reader:
         raise UsageError(f"unknown format {name!r}: use one of {known}") from None
 
 
-__all__ = ["READERS", "ReadItem", "Reader", "get_reader"]
+def get_writer(name: str) -> Writer:
+    """Return the writer of the format called ``name``.
+
+    Raises:
+        UsageError: no format of that name can be written.
+    """
+    try:
+        return WRITERS[name]
+    except KeyError:
+        known = ", ".join(sorted(WRITERS))
+        raise UsageError(
+            f"format {name!r} cannot be written: use one of {known}"
+        ) from None
+
+
+__all__ = [
+    "READERS",
+    "WRITERS",
+    "ReadItem",
+    "Reader",
+    "RecordSource",
+    "Writer",
+    "get_reader",
+    "get_writer",
+]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from sislink.errors import InputError
 from sislink.model import (
@@ -16,9 +16,28 @@ from sislink.model import (
     Skipped,
     SourceRecord,
 )
+from sislink.model.records import JsonValue
 
 ReadItem = SourceRecord | Skipped | Finding
 """What a reader yields: a record, an element it skips, or a problem it found."""
+
+StoredRecord = Mapping[str, JsonValue]
+"""A canonical record's values by field name (``sislink.model.records``)."""
+
+RecordSource = Callable[[RecordKind], Iterable[StoredRecord]]
+"""Returns one organization's records of a kind; called once per kind written."""
+
+
+class Writer(Protocol):
+    """Writes one organization's canonical records as a format's files."""
+
+    def __call__(self, directory: Path, records: RecordSource) -> list[Path]:
+        """Write the files into ``directory`` (created if missing); return them.
+
+        A writer asks ``records`` for each kind it carries, and writes those
+        records one at a time, so the iterables may be generators of any size.
+        """
+        ...
 
 
 class Reader(ABC):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from sislink.formats.base import RecordSource
 from sislink.formats.edfi_xml.builders import (
     Node,
     StoredRecord,
@@ -26,6 +27,7 @@ from sislink.formats.edfi_xml.interchange import (
     STUDENT,
     STUDENT_PROGRAM,
 )
+from sislink.model import RecordKind
 
 FILE_NAMES = {
     EDUCATION_ORGANIZATION: "EducationOrganization.xml",
@@ -101,3 +103,13 @@ def _write_node(xml: etree.xmlfile, node: Node, depth: int) -> None:
 
 def _tag(name: str) -> str:
     return f"{{{NAMESPACE}}}{name}"
+
+
+def write(directory: Path, records: RecordSource) -> list[Path]:
+    """Write the organizations, students and special-education programs."""
+    return write_interchanges(
+        directory,
+        records(RecordKind.ORGANIZATION),
+        records(RecordKind.STUDENT),
+        records(RecordKind.SPECIAL_EDUCATION_PROGRAM),
+    )

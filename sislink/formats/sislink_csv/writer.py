@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from sislink.formats.base import RecordSource
 from sislink.formats.sislink_csv.layout import FILE_NAMES, columns
 from sislink.model import KINDS, RecordKind
 from sislink.model.records import JsonValue
@@ -33,3 +34,12 @@ def write_kind(
         for record in records:
             writer.writerow([format_value(record.get(name)) for name in names])
     return path
+
+
+def write(directory: Path, records: RecordSource) -> list[Path]:
+    """Write one file per record kind, header only when a kind has no records.
+
+    Every kind gets a file because a file in this layout is a full snapshot
+    of its kind: a missing file leaves that kind's stored records alone.
+    """
+    return [write_kind(directory, kind, records(kind)) for kind in RecordKind]
