@@ -159,6 +159,7 @@ def formats_command(json_output: JsonOption = False) -> None:
         {
             "name": name,
             "description": r.description,
+            "files": list(r.files),
             "kinds": [k.value for k in r.kinds],
         }
         for name, r in sorted(READERS.items())
@@ -166,10 +167,10 @@ def formats_command(json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(rows)
         return
-    table = Table("format", "record kinds", "description")
+    table = Table("format", "files", "record kinds", "description")
     for name, reader in sorted(READERS.items()):
         kinds = ", ".join(kind.value for kind in reader.kinds)
-        table.add_row(name, kinds, reader.description)
+        table.add_row(name, "\n".join(reader.files), kinds, reader.description)
     console.print(table)
 
 

@@ -51,6 +51,8 @@ class Reader(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    files: ClassVar[tuple[str, ...]]
+    """The file names (or patterns) the format expects, as ``sislink formats`` shows."""
     kinds: ClassVar[tuple[RecordKind, ...]]
 
     @abstractmethod

@@ -50,6 +50,12 @@ class EdFiXmlReader(Reader):
         "and LEAs from EducationOrganization, students from Student, "
         "special-education program associations from StudentProgram"
     )
+    files: ClassVar[tuple[str, ...]] = (
+        "EducationOrganization.xml",
+        "Student.xml",
+        "StudentProgram.xml",
+        "other *.xml interchanges are reported and not read",
+    )
     kinds: ClassVar[tuple[RecordKind, ...]] = (
         RecordKind.ORGANIZATION,
         RecordKind.STUDENT,

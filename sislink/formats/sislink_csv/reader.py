@@ -32,6 +32,7 @@ class SislinkCsvReader(Reader):
         "sislink's own CSV layout: one file per record kind (students.csv, "
         "enrollments.csv, ...), Ed-Fi style column names, UTF-8, ISO dates"
     )
+    files: ClassVar[tuple[str, ...]] = tuple(FILE_NAMES.values())
     kinds: ClassVar[tuple[RecordKind, ...]] = tuple(RecordKind)
 
     def collect(self, paths: Sequence[Path]) -> list[Path]:
