@@ -240,6 +240,14 @@ FormatOption = Annotated[
     str,
     typer.Option("--format", "-f", help="Format of the files (see `sislink formats`)."),
 ]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of the files, such as cp1252; default: the format's "
+        "own, UTF-8 for most.",
+    ),
+]
 DryRunOption = Annotated[
     bool,
     typer.Option(
@@ -262,12 +270,18 @@ def submit_command(
             help="The files carry changes only: records left out are not ended.",
         ),
     ] = False,
+    encoding: EncodingOption = None,
     dry_run: DryRunOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Submit one organization's files: validate, link, merge and commit them."""
     request = SubmissionRequest(
-        org, file_format, paths, snapshot=not delta, dry_run=dry_run, progress=None
+        org,
+        file_format,
+        paths,
+        snapshot=not delta,
+        dry_run=dry_run,
+        encoding=encoding,
     )
     _run_submission(request, json_output)
 
@@ -280,6 +294,7 @@ def roster_load(
         str | None,
         typer.Option("--org", help="District code; needed only if there are several."),
     ] = None,
+    encoding: EncodingOption = None,
     dry_run: DryRunOption = False,
     json_output: JsonOption = False,
 ) -> None:
@@ -288,7 +303,9 @@ def roster_load(
         engine = State.engine()
         with translate_errors(engine), engine.connect() as connection:
             org = district_organization(connection).code
-    request = SubmissionRequest(org, file_format, paths, dry_run=dry_run)
+    request = SubmissionRequest(
+        org, file_format, paths, dry_run=dry_run, encoding=encoding
+    )
     _run_submission(request, json_output)
 
 

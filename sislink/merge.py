@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection
 
-from sislink.model import Finding, Record, RecordKind
+from sislink.model import Finding, Record, RecordKind, Removed
 from sislink.model.summary import SubmissionResult
 from sislink.store.changes import Change
 from sislink.store.history import (
@@ -128,6 +128,25 @@ class Merger:
         insert_versions(
             self.connection, self.organization.id, self.submission_id, new_versions
         )
+
+    def remove(self, removal: Removed) -> bool:
+        """End the current record a source removed; return False if there is none.
+
+        A removed key counts as seen, so a record of the same key sent in the
+        same submission is not inserted again by a later batch.
+        """
+        counts = self.result.kind(removal.kind)
+        counts.read += 1
+        stored = self._current_of(removal.kind).pop(removal.key, None)
+        self._seen.setdefault(removal.kind, set()).add(removal.key)
+        if stored is None:
+            counts.skipped += 1
+            return False
+        counts.accepted += 1
+        counts.ended += 1
+        close_versions(self.connection, [stored.id], self.submission_id)
+        self.changes.append(Change(removal.kind, removal.key, "end", stored.person_id))
+        return True
 
     def finish_kinds(self, kinds: Iterable[RecordKind]) -> None:
         """End the current records of ``kinds`` that this submission left out."""

@@ -27,7 +27,14 @@ from sislink.errors import InputError
 from sislink.formats import Reader, get_reader
 from sislink.link.trusted import Matcher, TrustedLinker
 from sislink.merge import Merger
-from sislink.model import Finding, Record, RecordKind, Skipped, SourceRecord
+from sislink.model import (
+    Finding,
+    Record,
+    RecordKind,
+    Removed,
+    Skipped,
+    SourceRecord,
+)
 from sislink.model.provenance import source_digest
 from sislink.model.summary import SubmissionResult
 from sislink.normalize import normalize
@@ -41,6 +48,7 @@ from sislink.store.organizations import (
 )
 from sislink.store.schema import submission_files, submissions
 from sislink.store.submissions import store_findings, store_rejected
+from sislink.validate import rules
 from sislink.validate.references import ReferenceCheck
 
 log = logging.getLogger(__name__)
@@ -72,6 +80,8 @@ class SubmissionRequest:
     paths: Sequence[Path]
     snapshot: bool = True
     dry_run: bool = False
+    encoding: str | None = None
+    """Text encoding the source declares; None keeps the format's default."""
     actor: str = "cli"
     matcher: Matcher | None = None
     progress: Progress | None = None
@@ -85,7 +95,7 @@ def submit(engine: Engine, request: SubmissionRequest) -> SubmissionResult:
         InputError: no file of the format was found, or a file cannot be opened.
         StoreError: the database cannot be used.
     """
-    reader = get_reader(request.format)
+    reader = get_reader(request.format, request.encoding)
     with translate_errors(engine), engine.connect() as connection:
         get_organization(connection, request.organization_code)
     files = _hash_files(reader.collect([Path(p) for p in request.paths]))
@@ -266,6 +276,7 @@ class _SubmissionRun:
             self.connection, self.organization, self.submission_id, self.result
         )
         self.read_count = 0
+        self.removals: list[Removed] = []
 
     def execute(self, items: Iterator[Any]) -> SubmissionResult:
         """Process every item a reader yields, then merge, number and close."""
@@ -279,6 +290,7 @@ class _SubmissionRun:
                 kind,
             )
         self._stage("ending records left out")
+        self._apply_removals()
         self.merger.finish_kinds(self.covered if self.request.snapshot else ())
 
         result = self.result
@@ -312,6 +324,23 @@ class _SubmissionRun:
         )
         return result
 
+    def _apply_removals(self) -> None:
+        """End the records the source removed, after every record was merged.
+
+        NOTE: a removal is applied after the submission's records, so a key
+        that a delta file both sends and removes ends up removed.
+        """
+        for removal in self.removals:
+            if not self.merger.remove(removal):
+                self.result.findings.append(
+                    rules.REMOVAL_UNKNOWN.finding(
+                        kind=removal.kind,
+                        provenance=removal.provenance,
+                        value=removal.key,
+                        record_key=removal.key,
+                    )
+                )
+
     def _stage(self, stage: str) -> None:
         log.info("submission %s: %s", self.submission_id, stage)
         if self.request.progress:
@@ -333,6 +362,8 @@ class _SubmissionRun:
                 record, findings = normalize(item)
                 record.source_digest = fingerprint
                 yield record, findings
+            elif isinstance(item, Removed):
+                self.removals.append(item)
             elif isinstance(item, Skipped):
                 self.result.kind(item.kind).read += 1
                 self.result.kind(item.kind).skipped += 1

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from sislink.errors import InputError, UsageError
-from sislink.formats.sislink_csv import write_kind
-from sislink.model import RecordKind
+from sislink.formats import READERS, ReadItem
+from sislink.formats.sislink_csv import SislinkCsvReader, write_kind
+from sislink.model import KINDS, Provenance, RecordKind, Removed
 from sislink.pipeline import SubmissionRequest, submit
 from sislink.store.history import versions_as_of
 from sislink.store.organizations import add_organization, get_organization
@@ -159,7 +161,7 @@ def test_rejected_row_does_not_end_stored(charter: Engine, tmp_path: Path) -> No
     broken = [BASE_STUDENTS[0], student("A2", None, "Siobhán", "O'Brien", "2014-13-01")]
     result = run(charter, write_submission(tmp_path / "2", broken, [enrollment("A1")]))
     assert result.kinds[RecordKind.STUDENT].rejected == 1
-    assert result.kinds[RecordKind.STUDENT].ended == 0
+    assert result.kind(RecordKind.STUDENT).ended == 0
 
 
 def test_state_id_links_across_organizations(charter: Engine, tmp_path: Path) -> None:
@@ -219,3 +221,60 @@ def test_unknown_organization_is_usage_error(charter: Engine, tmp_path: Path) ->
 def test_empty_folder_is_input_error(charter: Engine, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no sislink-csv files found"):
         run(charter, tmp_path)
+
+
+class RemovingReader(SislinkCsvReader):
+    """Reads the sislink CSV layout, then removes the enrollments of ``REMOVED``."""
+
+    name = "removing-csv"
+    removed: ClassVar[tuple[str, ...]] = ()
+
+    def covered_kinds(self, files: Sequence[Path]) -> frozenset[RecordKind]:
+        return frozenset()
+
+    def read(self, files: Sequence[Path]) -> Iterator[ReadItem]:
+        yield from super().read(files)
+        for local_id in self.removed:
+            key = KINDS[RecordKind.ENROLLMENT].key_of(enrollment(local_id))
+            yield Removed(RecordKind.ENROLLMENT, key, Provenance("delta.csv", 9))
+
+
+def test_removal_ends_one_record(
+    charter: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = tmp_path / "first"
+    write_submission(first, BASE_STUDENTS, [enrollment("A1"), enrollment("A2")])
+    run(charter, first)
+    monkeypatch.setitem(READERS, RemovingReader.name, RemovingReader)
+    monkeypatch.setattr(RemovingReader, "removed", ("A2", "ZZ"))
+    delta = tmp_path / "delta"
+    write_submission(delta, [], [])
+
+    result = submit(charter, SubmissionRequest(CHARTER, RemovingReader.name, [delta]))
+
+    counts = result.kinds[RecordKind.ENROLLMENT]
+    assert (counts.read, counts.accepted, counts.skipped) == (2, 1, 1)
+    assert counts.ended == 1
+    assert [f.code for f in result.findings] == ["removal-unknown"]
+    assert result.findings[0].provenance == Provenance("delta.csv", 9)
+    assert result.kind(RecordKind.STUDENT).ended == 0
+
+
+def test_declared_encoding_reads_cp1252(charter: Engine, tmp_path: Path) -> None:
+    write_submission(tmp_path, BASE_STUDENTS, [enrollment("A1"), enrollment("A2")])
+    path = tmp_path / "students.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
+
+    as_utf8 = run(charter, tmp_path, dry_run=True)
+    as_cp1252 = run(charter, tmp_path, encoding="cp1252")
+
+    decoding = [f for f in as_utf8.findings if f.code == "encoding-invalid"]
+    assert [f.provenance.line for f in decoding if f.provenance] == [2, 3]
+    assert as_cp1252.findings == []
+    assert as_cp1252.kinds[RecordKind.STUDENT].accepted == 2
+
+
+def test_unusable_encoding_is_a_usage_error(charter: Engine, tmp_path: Path) -> None:
+    write_submission(tmp_path, BASE_STUDENTS, [])
+    with pytest.raises(UsageError, match="utf-16"):
+        run(charter, tmp_path, encoding="utf-16")

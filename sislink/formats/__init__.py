@@ -8,6 +8,7 @@ from sislink.formats.edfi_xml import EdFiXmlReader
 from sislink.formats.edfi_xml import writer as edfi_xml_writer
 from sislink.formats.sislink_csv import SislinkCsvReader
 from sislink.formats.sislink_csv import writer as sislink_csv_writer
+from sislink.formats.text import check_encoding
 
 READERS: dict[str, type[Reader]] = {
     reader.name: reader for reader in (EdFiXmlReader, SislinkCsvReader)
@@ -20,17 +21,24 @@ WRITERS: dict[str, Writer] = {
 """The formats sislink can also write, by the name of the reader that reads them."""
 
 
-def get_reader(name: str) -> Reader:
+def get_reader(name: str, encoding: str | None = None) -> Reader:
     """Return a reader for the format called ``name``.
 
+    ``encoding`` is the text encoding the source declares, replacing the
+    format's default; formats that carry their own declaration (XML) ignore it.
+
     Raises:
-        UsageError: no format has that name.
+        UsageError: no format has that name, or the encoding cannot be used.
     """
-    try:
-        return READERS[name]()
-    except KeyError:
+    reader = READERS.get(name)
+    if reader is None:
         known = ", ".join(sorted(READERS))
-        raise UsageError(f"unknown format {name!r}: use one of {known}") from None
+        raise UsageError(f"unknown format {name!r}: use one of {known}")
+    if encoding is not None:
+        problem = check_encoding(encoding)
+        if problem is not None:
+            raise UsageError(f"invalid encoding: {problem}")
+    return reader(encoding)
 
 
 def get_writer(name: str) -> Writer:

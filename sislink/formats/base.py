@@ -12,14 +12,15 @@ from sislink.model import (
     Finding,
     Provenance,
     RecordKind,
+    Removed,
     Severity,
     Skipped,
     SourceRecord,
 )
 from sislink.model.records import JsonValue
 
-ReadItem = SourceRecord | Skipped | Finding
-"""What a reader yields: a record, an element it skips, or a problem it found."""
+ReadItem = SourceRecord | Removed | Skipped | Finding
+"""What a reader yields: a record, a removal, an element it skips, or a problem."""
 
 StoredRecord = Mapping[str, JsonValue]
 """A canonical record's values by field name (``sislink.model.records``)."""
@@ -54,6 +55,11 @@ class Reader(ABC):
     files: ClassVar[tuple[str, ...]]
     """The file names (or patterns) the format expects, as ``sislink formats`` shows."""
     kinds: ClassVar[tuple[RecordKind, ...]]
+    default_encoding: ClassVar[str] = "utf-8"
+    """The text encoding of the format's files unless the source declares another."""
+
+    def __init__(self, encoding: str | None = None) -> None:
+        self.encoding = encoding or self.default_encoding
 
     @abstractmethod
     def collect(self, paths: Sequence[Path]) -> list[Path]:

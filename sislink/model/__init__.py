@@ -4,6 +4,7 @@ from sislink.model.findings import Finding, Severity
 from sislink.model.provenance import (
     Provenance,
     Record,
+    Removed,
     Skipped,
     SourceDialect,
     SourceRecord,
@@ -19,6 +20,7 @@ __all__ = [
     "Provenance",
     "Record",
     "RecordKind",
+    "Removed",
     "Severity",
     "Skipped",
     "SourceDialect",

@@ -81,6 +81,19 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """A source's statement that a record no longer exists, as delta files make.
+
+    ``key`` is the record key as ``KindSpec.key_of`` builds it from the
+    canonical values, so it matches the key the record was stored under.
+    """
+
+    kind: RecordKind
+    key: str
+    provenance: Provenance
+
+
 @dataclass(slots=True)
 class Record:
     """A canonical record: typed values, its key, and where it came from."""

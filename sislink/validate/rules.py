@@ -236,3 +236,11 @@ PARENT_REFERENCE_UNRESOLVED = _rule(
     ED_FI,
     (RecordKind.ORGANIZATION,),
 )
+REMOVAL_UNKNOWN = _rule(
+    "removal-unknown",
+    W,
+    "the source removes {kind} record {value!r}, which the hub does not hold "
+    "for this organization; nothing was ended",
+    "nothing to fix if the record was never sent; otherwise check its id",
+    HUB,
+)

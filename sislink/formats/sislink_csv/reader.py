@@ -20,12 +20,12 @@ from sislink.model import (
 )
 
 DIALECT = SourceDialect("sislink-csv", ("%Y-%m-%d",), "calpads")
-TEXT_FORMAT = TextFormat(encoding="utf-8", delimiter=",")
 LOAD_ORDER = list(RecordKind)
 
 
 class SislinkCsvReader(Reader):
-    """Reads one CSV file per record kind, UTF-8, comma separated, ISO dates."""
+    """Reads one CSV file per record kind: comma separated, ISO dates, UTF-8
+    unless the source declares another encoding."""
 
     name: ClassVar[str] = "sislink-csv"
     description: ClassVar[str] = (
@@ -61,7 +61,7 @@ class SislinkCsvReader(Reader):
                     f"name each file after its record kind: {known}",
                 )
                 continue
-            yield from _read_file(path, kind)
+            yield from _read_file(path, kind, TextFormat(encoding=self.encoding))
 
 
 def _load_position(path: Path) -> int:
@@ -69,8 +69,10 @@ def _load_position(path: Path) -> int:
     return LOAD_ORDER.index(kind) if kind else len(LOAD_ORDER)
 
 
-def _read_file(path: Path, kind: RecordKind) -> Iterator[ReadItem]:
-    rows = read_delimited(path, TEXT_FORMAT, kind)
+def _read_file(
+    path: Path, kind: RecordKind, text_format: TextFormat
+) -> Iterator[ReadItem]:
+    rows = read_delimited(path, text_format, kind)
     header: list[str] | None = None
     names: list[str | None] = []
     for row in rows:
