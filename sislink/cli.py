@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from sislink import views
 from sislink.errors import SislinkError, UsageError
+from sislink.export import export
 from sislink.formats import READERS
 from sislink.model.codes import ORGANIZATION_KIND
 from sislink.model.summary import SubmissionResult
@@ -307,6 +308,42 @@ def roster_load(
         org, file_format, paths, dry_run=dry_run, encoding=encoding
     )
     _run_submission(request, json_output)
+
+
+@app.command("export")
+def export_command(
+    file_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Format to write: edfi-json, calpads, csv (the sislink CSV "
+            "layout) or another format with a writer.",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")],
+    org: Annotated[
+        str | None,
+        typer.Option(
+            "--org",
+            help="Export what this organization may see: its own records and "
+            "those of the organizations below it. Default: every organization.",
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Write the current records in a format, one folder per organization."""
+    engine = State.engine()
+    result = export(engine, file_format, out, org)
+    if json_output:
+        _print_json(result.to_json())
+        return
+    table = Table("organization", "kind", "records")
+    for code, kinds in result.records.items():
+        for kind, count in kinds.items():
+            table.add_row(code, kind, f"{count:,}")
+    console.print(table)
+    console.print(f"wrote {len(result.files)} files to {out}", highlight=False)
 
 
 @app.command("changes")

@@ -1,0 +1,196 @@
+"""Export: the current records an organization may see, written in a format.
+
+An organization sees its own records and those of every organization below
+it: the district sees its schools and charters, a charter its schools. Each
+visible organization that holds records gets a folder named after its code,
+written by the format's writer. ``persons.csv`` beside the folders links the
+records to the person index: one row per person and local id.
+
+Stored values are written as they were sent. Only the CSV formats neutralize
+spreadsheet formula text, because a spreadsheet runs a cell such as
+``=HYPERLINK(...)`` when it opens the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, select
+
+from sislink.errors import UsageError
+from sislink.formats import WRITERS
+from sislink.model import RecordKind
+from sislink.model.records import JsonValue
+from sislink.report.csv_safety import neutralize
+from sislink.store.database import translate_errors
+from sislink.store.organizations import (
+    Organization,
+    get_organization,
+    list_organizations,
+)
+from sislink.store.persons import IdentifierType
+from sislink.store.schema import person_identifiers, record_versions
+
+log = logging.getLogger(__name__)
+
+FORMAT_ALIASES = {"csv": "sislink-csv"}
+"""Short names the export command accepts for a writer's format name."""
+
+CSV_FORMATS = frozenset({"sislink-csv", "powerschool-csv", "oneroster-csv"})
+"""Formats that spreadsheets open, whose text cells are neutralized."""
+
+PERSONS_FILE = "persons.csv"
+PERSON_COLUMNS = ("personId", "educationOrganizationId", "localStudentId")
+
+
+@dataclass
+class ExportResult:
+    """The outcome of an export: records per organization and kind, and the files."""
+
+    format: str
+    folder: Path
+    records: dict[str, dict[str, int]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        """Return the result as the ``--json`` output of ``sislink export``."""
+        return {
+            "format": self.format,
+            "folder": str(self.folder),
+            "records": self.records,
+            "files": [str(path) for path in self.files],
+        }
+
+
+def writer_name(name: str) -> str:
+    """Return the writer's format name for ``name`` or one of its aliases.
+
+    Raises:
+        UsageError: no writer has that name.
+    """
+    resolved = FORMAT_ALIASES.get(name, name)
+    if resolved not in WRITERS:
+        known = ", ".join(sorted({*WRITERS, *FORMAT_ALIASES}))
+        raise UsageError(f"format {name!r} cannot be written: use one of {known}")
+    return resolved
+
+
+def export(
+    engine: Engine, format_name: str, out: Path, organization_code: str | None = None
+) -> ExportResult:
+    """Write the current records visible to ``organization_code`` into ``out``.
+
+    Without an organization code every organization is exported.
+
+    Raises:
+        UsageError: the format cannot be written or the organization is unknown.
+        StoreError: the database cannot be used.
+    """
+    name = writer_name(format_name)
+    write = WRITERS[name]
+    result = ExportResult(name, out)
+    with translate_errors(engine), engine.connect() as connection:
+        visible = _visible(connection, organization_code)
+        for organization in visible:
+            if not _kinds_held(connection, organization.id):
+                continue
+            source = _RecordSource(connection, organization.id, name in CSV_FORMATS)
+            result.files += write(out / organization.code, source)
+            result.records[organization.code] = source.written
+        result.files.append(_write_persons(connection, out, visible))
+    log.info("exported %d organizations as %s", len(result.records), result.format)
+    return result
+
+
+def _visible(connection: Connection, code: str | None) -> list[Organization]:
+    everything = list_organizations(connection)
+    if code is None:
+        return everything
+    root = get_organization(connection, code)
+    children: dict[int | None, list[Organization]] = {}
+    for organization in everything:
+        children.setdefault(organization.parent_id, []).append(organization)
+    visible: list[Organization] = []
+    pending = [root]
+    while pending:
+        organization = pending.pop(0)
+        visible.append(organization)
+        pending.extend(children.get(organization.id, []))
+    return visible
+
+
+def _kinds_held(connection: Connection, organization_id: int) -> set[str]:
+    rows = connection.execute(
+        select(record_versions.c.kind)
+        .where(
+            record_versions.c.organization_id == organization_id,
+            record_versions.c.valid_to_submission_id.is_(None),
+        )
+        .distinct()
+    )
+    return {row.kind for row in rows}
+
+
+class _RecordSource:
+    """Callable returning an organization's current records of a kind, counted."""
+
+    def __init__(self, connection: Connection, organization_id: int, neutral: bool):
+        self._connection = connection
+        self._organization_id = organization_id
+        self._neutral = neutral
+        self.written: dict[str, int] = {}
+
+    def __call__(self, kind: RecordKind) -> Iterator[Mapping[str, JsonValue]]:
+        columns = record_versions.c
+        query = (
+            select(columns.data)
+            .where(
+                columns.organization_id == self._organization_id,
+                columns.kind == kind.value,
+                columns.valid_to_submission_id.is_(None),
+            )
+            .order_by(columns.record_key)
+            .execution_options(yield_per=5_000)
+        )
+        count = 0
+        for (data,) in self._connection.execute(query):
+            count += 1
+            yield _neutralized(data) if self._neutral else data
+        if count:
+            self.written[kind.value] = count
+
+
+def _neutralized(data: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
+    return {
+        name: neutralize(value) if isinstance(value, str) else value
+        for name, value in data.items()
+    }
+
+
+def _write_persons(
+    connection: Connection, out: Path, visible: list[Organization]
+) -> Path:
+    """Write which person each visible organization's local student ids belong to."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / PERSONS_FILE
+    codes = [organization.code for organization in visible]
+    columns = person_identifiers.c
+    query = (
+        select(columns.person_id, columns.scope, columns.value)
+        .where(
+            columns.identifier_type == IdentifierType.LOCAL.value,
+            columns.scope.in_(codes),
+        )
+        .order_by(columns.person_id, columns.scope, columns.value)
+        .execution_options(yield_per=5_000)
+    )
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PERSON_COLUMNS)
+        for row in connection.execute(query):
+            writer.writerow([row.person_id, row.scope, neutralize(row.value)])
+    return path

@@ -1,0 +1,131 @@
+"""``sislink export``: what each organization sees, written in a format."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from sislink.cli import app
+from sislink.errors import UsageError
+from sislink.export import export
+from sislink.formats import get_reader
+from sislink.formats.sislink_csv import write_kind
+from sislink.model import RecordKind, SourceRecord
+from sislink.normalize import normalize
+from sislink.pipeline import SubmissionRequest, submit
+from sislink.store.organizations import add_organization
+from sislink.store.schema import record_versions
+
+DISTRICT = "1964733"
+ALPHA = "2000000"
+BETA = "3000000"
+
+
+def student(local_id: str, first: str, last: str) -> dict[str, Any]:
+    return {
+        "local_student_id": local_id,
+        "first_name": first,
+        "last_surname": last,
+        "birth_date": "2015-03-02",
+        "sex": "F",
+    }
+
+
+@pytest.fixture
+def hub(engine: Engine, tmp_path: Path) -> Engine:
+    with engine.begin() as connection:
+        add_organization(connection, DISTRICT, "Unified District", "district")
+        add_organization(connection, ALPHA, "Alpha Charter", "charter", DISTRICT)
+        add_organization(connection, BETA, "Beta Charter", "charter", DISTRICT)
+    sent = {
+        ALPHA: [student("A1", "=HYPERLINK(1)", "García"), student("A2", "Ana", "Li")],
+        BETA: [student("B1", "Luz", "-Ortiz")],
+    }
+    for code, students in sent.items():
+        folder = tmp_path / "sent" / code
+        write_kind(folder, RecordKind.STUDENT, students)
+        submit(engine, SubmissionRequest(code, "sislink-csv", [folder]))
+    return engine
+
+
+def read_back(folder: Path) -> list[dict[str, Any]]:
+    reader = get_reader("sislink-csv")
+    items = reader.read(reader.collect([folder]))
+    return [normalize(item)[0].data for item in items if isinstance(item, SourceRecord)]
+
+
+def test_charter_sees_only_its_own(hub: Engine, tmp_path: Path) -> None:
+    result = export(hub, "csv", tmp_path / "out", ALPHA)
+    assert result.records == {ALPHA: {"student": 2}}
+    assert not (tmp_path / "out" / BETA).exists()
+
+
+def test_district_sees_its_charters(hub: Engine, tmp_path: Path) -> None:
+    result = export(hub, "csv", tmp_path / "out", DISTRICT)
+    assert set(result.records) == {ALPHA, BETA}
+
+
+def test_csv_neutralizes_formulas_only_in_output(hub: Engine, tmp_path: Path) -> None:
+    export(hub, "csv", tmp_path / "out")
+    with (tmp_path / "out" / ALPHA / "students.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["firstName"] == "'=HYPERLINK(1)"
+    with (tmp_path / "out" / BETA / "students.csv").open(encoding="utf-8") as f:
+        assert next(csv.DictReader(f))["lastSurname"] == "'-Ortiz"
+    with hub.connect() as connection:
+        stored = connection.execute(
+            select(record_versions.c.data).where(record_versions.c.record_key == "A1")
+        ).scalar_one()
+    assert stored["first_name"] == "=HYPERLINK(1)"
+
+
+def test_exported_csv_reads_back_as_stored(hub: Engine, tmp_path: Path) -> None:
+    export(hub, "csv", tmp_path / "out", BETA)
+    (record,) = read_back(tmp_path / "out" / BETA)
+    # The neutralized surname is the only difference from what was stored.
+    assert record == {**student("B1", "Luz", "'-Ortiz")}
+
+
+def test_other_formats_are_not_neutralized(hub: Engine, tmp_path: Path) -> None:
+    export(hub, "edfi-xml", tmp_path / "out", ALPHA)
+    text = (tmp_path / "out" / ALPHA / "Student.xml").read_text(encoding="utf-8")
+    assert "=HYPERLINK(1)" in text
+    assert "'=HYPERLINK" not in text
+
+
+def test_persons_file_links_local_ids(hub: Engine, tmp_path: Path) -> None:
+    export(hub, "csv", tmp_path / "out", DISTRICT)
+    with (tmp_path / "out" / "persons.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["localStudentId"] for r in rows) == ["A1", "A2", "B1"]
+    assert len({r["personId"] for r in rows}) == 3
+
+
+def test_unknown_format_names_the_choices(hub: Engine, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="csv"):
+        export(hub, "xlsx", tmp_path / "out")
+
+
+def test_cli_export_prints_json_and_rejects_bad_format(
+    hub: Engine, database_url: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    out = tmp_path / "out"
+    done = runner.invoke(
+        app,
+        ["--db", database_url, "export", "-f", "csv", "--out", str(out), "--json"],
+    )
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["records"][ALPHA] == {"student": 2}
+
+    wrong = runner.invoke(
+        app, ["--db", database_url, "export", "-f", "xlsx", "--out", str(out)]
+    )
+    assert wrong.exit_code == 2
+    assert "cannot be written" in wrong.output
