@@ -34,7 +34,13 @@ from sislink.store.database import (
     resolve_url,
     translate_errors,
 )
-from sislink.store.organizations import add_organization, district_organization
+from sislink.store.organizations import (
+    add_organization,
+    declare_formats,
+    declared_formats,
+    district_organization,
+    get_organization,
+)
 
 log = logging.getLogger("sislink")
 console = Console()
@@ -220,6 +226,50 @@ def org_list(json_output: JsonOption = False) -> None:
     for row in rows:
         table.add_row(row["code"], row["name"], row["kind"], row["parent"] or "")
     console.print(table)
+
+
+@org_app.command("formats")
+def org_formats(
+    code: Annotated[str, typer.Argument(help="Code of the organization.")],
+    formats: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Formats the organization sends (see `sislink formats`). Without "
+            "any, the declared formats are printed."
+        ),
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Remove the declaration: allow any format.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Declare the formats an organization sends; files in others are rejected."""
+    if formats and clear:
+        raise UsageError("give formats or --clear, not both")
+    unknown = [name for name in formats or [] if name not in READERS]
+    if unknown:
+        raise UsageError(
+            f"unknown format {', '.join(unknown)}: use one of {', '.join(READERS)}"
+        )
+    engine = State.engine()
+    with translate_errors(engine), engine.begin() as connection:
+        organization = get_organization(connection, code)
+        if formats or clear:
+            declare_formats(connection, organization, formats or [])
+            record_event(
+                connection,
+                "formats-declared",
+                actor="cli",
+                organization_id=organization.id,
+                formats=sorted(formats or []),
+            )
+        declared = declared_formats(connection, organization)
+    if json_output:
+        _print_json({"code": code, "formats": declared})
+    elif declared:
+        console.print(f"{code} sends {', '.join(declared)}", highlight=False)
+    else:
+        console.print(f"{code} declared no formats: any is accepted", highlight=False)
 
 
 def _run_submission(request: SubmissionRequest, json_output: bool) -> None:

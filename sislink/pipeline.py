@@ -43,6 +43,7 @@ from sislink.store.changes import record_changes
 from sislink.store.database import translate_errors
 from sislink.store.organizations import (
     Organization,
+    declared_formats,
     get_organization,
     register_organizations,
 )
@@ -92,12 +93,21 @@ def submit(engine: Engine, request: SubmissionRequest) -> SubmissionResult:
 
     Raises:
         UsageError: the format or organization is unknown.
-        InputError: no file of the format was found, or a file cannot be opened.
+        InputError: the organization declared other formats, no file of the
+            format was found, or a file cannot be opened.
         StoreError: the database cannot be used.
     """
     reader = get_reader(request.format, request.encoding)
     with translate_errors(engine), engine.connect() as connection:
-        get_organization(connection, request.organization_code)
+        organization = get_organization(connection, request.organization_code)
+        declared = declared_formats(connection, organization)
+    if declared and request.format not in declared:
+        raise InputError(
+            f"organization {organization.code} declared that it sends "
+            f"{', '.join(declared)}, not {request.format}: submit the files in a "
+            f"declared format, or declare this one with `sislink org formats "
+            f"{organization.code} {' '.join([*declared, request.format])}`"
+        )
     files = _hash_files(reader.collect([Path(p) for p in request.paths]))
     if not files:
         shown = ", ".join(str(p) for p in request.paths)

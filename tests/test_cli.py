@@ -207,3 +207,30 @@ def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage" in result.output
+
+
+def test_undeclared_format_is_one_clear_error(url: str, grand_bend: Path) -> None:
+    sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
+    declared = sislink(url, "org", "formats", "255901", "sislink-csv", "--json")
+    assert declared.exit_code == 0, declared.output
+    assert json.loads(declared.stdout)["formats"] == ["sislink-csv"]
+
+    refused = sislink(
+        url, "submit", "--org", "255901", "--format", "edfi-xml", str(grand_bend)
+    )
+    assert refused.exit_code == 1
+    assert "declared that it sends sislink-csv, not edfi-xml" in refused.output
+    assert "Traceback" not in refused.output
+
+    sislink(url, "org", "formats", "255901", "--clear")
+    accepted = sislink(
+        url, "submit", "--org", "255901", "--format", "edfi-xml", str(grand_bend)
+    )
+    assert accepted.exit_code == 0, accepted.output
+
+
+def test_declaring_an_unknown_format_is_a_usage_error(url: str) -> None:
+    sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
+    result = sislink(url, "org", "formats", "255901", "excel")
+    assert result.exit_code == 2
+    assert "unknown format excel" in result.output

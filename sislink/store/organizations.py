@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from sislink.errors import UsageError
-from sislink.store.schema import organizations
+from sislink.store.schema import organization_formats, organizations
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,3 +148,27 @@ def add_organization_row(
         .returning(organizations.c.id)
     ).scalar_one()
     return new_id
+
+
+def declared_formats(connection: Connection, organization: Organization) -> list[str]:
+    """Return the formats ``organization`` declared it sends, sorted; empty if none."""
+    rows = connection.execute(
+        select(organization_formats.c.format)
+        .where(organization_formats.c.organization_id == organization.id)
+        .order_by(organization_formats.c.format)
+    )
+    return list(rows.scalars())
+
+
+def declare_formats(
+    connection: Connection, organization: Organization, formats: Sequence[str]
+) -> None:
+    """Replace the formats ``organization`` declared; an empty list allows any."""
+    connection.execute(
+        delete(organization_formats).where(
+            organization_formats.c.organization_id == organization.id
+        )
+    )
+    rows = [{"organization_id": organization.id, "format": f} for f in set(formats)]
+    if rows:
+        connection.execute(insert(organization_formats), rows)

@@ -52,6 +52,14 @@ organizations = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+organization_formats = Table(
+    "organization_formats",
+    metadata,
+    Column("organization_id", Id, ForeignKey("organizations.id"), primary_key=True),
+    Column("format", String(64), primary_key=True),
+)
+"""The formats an organization declared it sends; none declared allows any."""
+
 submissions = Table(
     "submissions",
     metadata,
