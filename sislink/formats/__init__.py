@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sislink.errors import UsageError
 from sislink.formats.base import Reader, ReadItem, RecordSource, Writer
+from sislink.formats.calpads import CalpadsReader
+from sislink.formats.calpads import writer as calpads_writer
 from sislink.formats.edfi_xml import EdFiXmlReader
 from sislink.formats.edfi_xml import writer as edfi_xml_writer
 from sislink.formats.sislink_csv import SislinkCsvReader
@@ -11,12 +13,13 @@ from sislink.formats.sislink_csv import writer as sislink_csv_writer
 from sislink.formats.text import check_encoding
 
 READERS: dict[str, type[Reader]] = {
-    reader.name: reader for reader in (EdFiXmlReader, SislinkCsvReader)
+    reader.name: reader for reader in (EdFiXmlReader, SislinkCsvReader, CalpadsReader)
 }
 
 WRITERS: dict[str, Writer] = {
     EdFiXmlReader.name: edfi_xml_writer.write,
     SislinkCsvReader.name: sislink_csv_writer.write,
+    CalpadsReader.name: calpads_writer.write,
 }
 """The formats sislink can also write, by the name of the reader that reads them."""
 

@@ -244,3 +244,50 @@ REMOVAL_UNKNOWN = _rule(
     "nothing to fix if the record was never sent; otherwise check its id",
     HUB,
 )
+
+
+# --- CALPADS caret files (sislink/formats/calpads) --------------------------
+
+CALPADS_SOURCE = "CALPADS File Specifications (California Department of Education)"
+
+CALPADS_RECORD_TYPE_UNKNOWN = _rule(
+    "calpads-record-type-unknown",
+    E,
+    "the line's record type {value!r} is not one of {known}; the line was not read",
+    "check that the file is a CALPADS extract and that the first field of "
+    "every line is its record type code",
+    CALPADS_SOURCE + ": the first field of every line is its record type code",
+)
+CALPADS_FIELD_COUNT_MISMATCH = _rule(
+    "calpads-field-count-mismatch",
+    E,
+    "the {record_type} line has {found} fields but the {record_type} layout has "
+    "{expected}; the line was not read",
+    "export the file in the CALPADS layout again, and check that no value "
+    "contains a caret '^'",
+    CALPADS_SOURCE,
+)
+CALPADS_TRANSACTION_TYPE_NOT_APPLIED = _rule(
+    "calpads-transaction-type-not-applied",
+    W,
+    "{count} line(s) carry a transaction type code ({codes}, first at line "
+    "{line}); sislink does not apply transaction types, so they were read as "
+    "current records",
+    "leave the transaction type empty in extracts for sislink, and send a "
+    "full file so that records left out are ended",
+    HUB + "; the CALPADS code for a deletion is not confirmed by a public source",
+)
+CALPADS_FILE_EMPTY = _rule(
+    "calpads-file-empty",
+    W,
+    "the file has no records",
+    "nothing to fix if the extract is empty on purpose; otherwise export it again",
+    HUB,
+)
+ONEROSTER_FILE_NOT_READ = _rule(
+    "oneroster-file-not-read",
+    W,
+    "the file is not one the OneRoster reader reads ({known}); it was ignored",
+    "nothing to fix unless the file was meant to be one of those listed",
+    ONEROSTER,
+)

@@ -1,0 +1,134 @@
+"""Writer of CALPADS caret files from canonical records.
+
+Each file is written in its layout from ``layouts``: a position gets the
+value of the canonical field it fills, unconfirmed positions included, and
+every other position stays empty. Dates are written as CCYYMMDD. The files
+are UTF-8 with Windows line ends.
+
+NOTE: the legacy SPED file is not written, because one SPED line joins a
+program, a plan and a meeting that the store keeps apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from sislink.formats.base import RecordSource, StoredRecord
+from sislink.formats.calpads.layouts import (
+    MEET,
+    PLAN,
+    SENR,
+    SERV,
+    SINF,
+    STUDENT,
+    SWDS,
+    FileLayout,
+)
+from sislink.model import KINDS, FieldType, RecordKind
+from sislink.model.records import JsonValue
+
+WRITTEN = (SINF, SENR, SWDS, MEET, PLAN, SERV)
+"""The layouts written, SINF first because SENR repeats each student's names."""
+
+UNSAFE = ("^", "\r", "\n")
+"""Characters that would split a value into two fields or two lines."""
+
+StudentFields = dict[str, dict[str, JsonValue]]
+"""The SENR student fields of each student, by local student id."""
+
+
+def write(directory: Path, records: RecordSource) -> list[Path]:
+    """Write SINF.txt, SENR.txt, SWDS.txt, MEET.txt, PLAN.txt and SERV.txt.
+
+    Args:
+        directory: folder for the files, created if missing. Existing files
+            of these names are replaced.
+        records: returns one organization's canonical records of a kind.
+
+    NOTE: SENR repeats each student's names, birth date and SSID, so those
+    fields of every student are held in memory while the files are written.
+
+    Returns:
+        The paths written, SINF first.
+
+    Raises:
+        ValueError: a value contains a caret or a line break, which the
+            format cannot carry.
+        OSError: a file cannot be written.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    students: StudentFields = {}
+    paths: list[Path] = []
+    for layout in WRITTEN:
+        rows = records(layout.kind)
+        if layout is SINF:
+            rows = _remember_students(rows, students)
+        path = directory / f"{layout.record_type}.txt"
+        _write_file(path, layout, rows, students)
+        paths.append(path)
+    return paths
+
+
+def _remember_students(
+    rows: Iterable[StoredRecord], students: StudentFields
+) -> Iterator[StoredRecord]:
+    wanted = [name for kind, name in _targets(SENR) if kind is STUDENT]
+    for row in rows:
+        local_id = str(row.get("local_student_id") or "")
+        students[local_id] = {name: row.get(name) for name in wanted}
+        yield row
+
+
+def _targets(layout: FileLayout) -> list[tuple[RecordKind, str]]:
+    return [target for position in layout.positions for target in position.fills]
+
+
+def _write_file(
+    path: Path,
+    layout: FileLayout,
+    rows: Iterable[StoredRecord],
+    students: StudentFields,
+) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for row in rows:
+            handle.write("^".join(_line(layout, row, students)) + "\r\n")
+
+
+def _line(layout: FileLayout, row: StoredRecord, students: StudentFields) -> list[str]:
+    student: Mapping[str, JsonValue] = {}
+    if layout is SENR:
+        student = students.get(str(row.get("local_student_id") or ""), {})
+    cells = [layout.record_type] + [""] * (layout.width - 1)
+    for index, position in enumerate(layout.positions):
+        for kind, name in position.fills:
+            if kind is layout.kind:
+                value = row.get(name)
+            elif kind is STUDENT:
+                value = student.get(name)
+            else:
+                continue
+            if value is not None:
+                cells[index] = format_value(kind, name, value)
+                break
+    return cells
+
+
+def format_value(kind: RecordKind, name: str, value: JsonValue) -> str:
+    """Return the CALPADS text of a stored value: dates as CCYYMMDD.
+
+    Raises:
+        ValueError: the text contains a caret or a line break.
+    """
+    if isinstance(value, bool):
+        text = "Y" if value else "N"
+    elif KINDS[kind].by_name[name].type is FieldType.DATE:
+        text = str(value).replace("-", "")
+    else:
+        text = str(value)
+    if any(mark in text for mark in UNSAFE):
+        raise ValueError(
+            f"{kind} field {name} value {text!r} contains a caret or a line break, "
+            "which a CALPADS file cannot carry"
+        )
+    return text
