@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    LargeBinary,
     Column,
     DateTime,
     ForeignKey,
@@ -74,8 +75,12 @@ submissions = Table(
     Column("last_change_version", BigInteger),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
+    Column("options", Json),
+    Column("resolved_by_submission_id", Id, ForeignKey("submissions.id")),
     Index(None, "organization_id", "id"),
 )
+"""A held submission keeps its ``options`` (encoding, limits) so it can be run
+again on confirmation; ``resolved_by_submission_id`` is the run that applied it."""
 
 submission_files = Table(
     "submission_files",
@@ -85,8 +90,10 @@ submission_files = Table(
     Column("name", Text, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
+    Column("content", LargeBinary),
     Index(None, "submission_id"),
 )
+"""``content`` is kept only for held submissions, so nothing they sent is lost."""
 
 persons = Table(
     "persons",
