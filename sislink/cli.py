@@ -22,6 +22,8 @@ from sislink import views
 from sislink.errors import SislinkError, UsageError
 from sislink.export import export
 from sislink.formats import READERS
+from sislink.formats.mapped import check_mapping_file, load_mapping
+from sislink.formats.mapped import report as mapping_report
 from sislink.model.codes import ORGANIZATION_KIND
 from sislink.model.summary import SubmissionResult
 from sislink.pipeline import SubmissionRequest, submit
@@ -85,6 +87,8 @@ person_app = typer.Typer(cls=GuardedGroup, help="Look up persons in the index.")
 app.add_typer(org_app, name="org")
 app.add_typer(roster_app, name="roster")
 app.add_typer(person_app, name="person")
+mapping_app = typer.Typer(cls=GuardedGroup, help="Check vendor mapping files.")
+app.add_typer(mapping_app, name="mapping")
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON object instead of a table.")
@@ -288,8 +292,22 @@ def _input_failed(result: SubmissionResult) -> bool:
 
 
 FormatOption = Annotated[
-    str,
-    typer.Option("--format", "-f", help="Format of the files (see `sislink formats`)."),
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Format of the files (see `sislink formats`); may be left out "
+        "with --mapping.",
+    ),
+]
+MappingOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping",
+        metavar="FILE",
+        help="A vendor mapping file (TOML) to read the files with; see "
+        "docs/vendor-mappings.md and `sislink mapping check`.",
+    ),
 ]
 EncodingOption = Annotated[
     str | None,
@@ -307,13 +325,22 @@ DryRunOption = Annotated[
 ]
 
 
+def _format_name(file_format: str | None, mapping: Path | None) -> str:
+    """Return the format name to record: --format, else the mapping's own name."""
+    if mapping is not None:
+        return file_format or load_mapping(mapping).name
+    if file_format is None:
+        raise UsageError("--format is required unless --mapping names a mapping file")
+    return file_format
+
+
 @app.command("submit")
 def submit_command(
     paths: Paths,
     org: Annotated[
         str, typer.Option("--org", help="Code of the sending organization.")
     ],
-    file_format: FormatOption,
+    file_format: FormatOption = None,
     delta: Annotated[
         bool,
         typer.Option(
@@ -322,17 +349,19 @@ def submit_command(
         ),
     ] = False,
     encoding: EncodingOption = None,
+    mapping: MappingOption = None,
     dry_run: DryRunOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Submit one organization's files: validate, link, merge and commit them."""
     request = SubmissionRequest(
         org,
-        file_format,
+        _format_name(file_format, mapping),
         paths,
         snapshot=not delta,
         dry_run=dry_run,
         encoding=encoding,
+        mapping=mapping,
     )
     _run_submission(request, json_output)
 
@@ -340,12 +369,13 @@ def submit_command(
 @roster_app.command("load")
 def roster_load(
     paths: Paths,
-    file_format: FormatOption,
+    file_format: FormatOption = None,
     org: Annotated[
         str | None,
         typer.Option("--org", help="District code; needed only if there are several."),
     ] = None,
     encoding: EncodingOption = None,
+    mapping: MappingOption = None,
     dry_run: DryRunOption = False,
     json_output: JsonOption = False,
 ) -> None:
@@ -355,7 +385,12 @@ def roster_load(
         with translate_errors(engine), engine.connect() as connection:
             org = district_organization(connection).code
     request = SubmissionRequest(
-        org, file_format, paths, dry_run=dry_run, encoding=encoding
+        org,
+        _format_name(file_format, mapping),
+        paths,
+        dry_run=dry_run,
+        encoding=encoding,
+        mapping=mapping,
     )
     _run_submission(request, json_output)
 
@@ -434,6 +469,21 @@ def person_show(
         _print_json(person)
     else:
         views.print_person(console, person)
+
+
+@mapping_app.command("check")
+def mapping_check(
+    file: Annotated[Path, typer.Argument(help="The mapping file (TOML) to check.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Check a vendor mapping file and explain each problem and its fix."""
+    mapping, problems = check_mapping_file(file)
+    if json_output:
+        _print_json(mapping_report.check_json(file, mapping, problems))
+    else:
+        mapping_report.print_check(console, file, mapping, problems)
+    if problems:
+        raise typer.Exit(1)
 
 
 @app.command()

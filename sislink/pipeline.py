@@ -83,6 +83,8 @@ class SubmissionRequest:
     dry_run: bool = False
     encoding: str | None = None
     """Text encoding the source declares; None keeps the format's default."""
+    mapping: Path | None = None
+    """A user's vendor mapping file, read in place of the format's own layout."""
     actor: str = "cli"
     matcher: Matcher | None = None
     progress: Progress | None = None
@@ -97,7 +99,7 @@ def submit(engine: Engine, request: SubmissionRequest) -> SubmissionResult:
             format was found, or a file cannot be opened.
         StoreError: the database cannot be used.
     """
-    reader = get_reader(request.format, request.encoding)
+    reader = get_reader(request.format, request.encoding, request.mapping)
     with translate_errors(engine), engine.connect() as connection:
         organization = get_organization(connection, request.organization_code)
         declared = declared_formats(connection, organization)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sislink.errors import UsageError
 from sislink.formats.base import Reader, ReadItem, RecordSource, Writer
 from sislink.formats.calpads import CalpadsReader
 from sislink.formats.calpads import writer as calpads_writer
 from sislink.formats.edfi_xml import EdFiXmlReader
 from sislink.formats.edfi_xml import writer as edfi_xml_writer
+from sislink.formats.mapped import builtin_mappings, load_mapping, mapped_writer
+from sislink.formats.mapped import reader_class as mapped_reader_class
+from sislink.formats.powerschool_json import PowerSchoolJsonReader
+from sislink.formats.powerschool_json import writer as powerschool_json_writer
 from sislink.formats.sislink_csv import SislinkCsvReader
 from sislink.formats.sislink_csv import writer as sislink_csv_writer
 from sislink.formats.text import check_encoding
@@ -15,6 +21,9 @@ from sislink.formats.text import check_encoding
 READERS: dict[str, type[Reader]] = {
     reader.name: reader for reader in (EdFiXmlReader, SislinkCsvReader, CalpadsReader)
 }
+BUILTIN_MAPPINGS = builtin_mappings()
+READERS.update({m.name: mapped_reader_class(m) for m in BUILTIN_MAPPINGS})
+READERS[PowerSchoolJsonReader.name] = PowerSchoolJsonReader
 
 WRITERS: dict[str, Writer] = {
     EdFiXmlReader.name: edfi_xml_writer.write,
@@ -22,18 +31,28 @@ WRITERS: dict[str, Writer] = {
     CalpadsReader.name: calpads_writer.write,
 }
 """The formats sislink can also write, by the name of the reader that reads them."""
+WRITERS.update({m.name: mapped_writer(m) for m in BUILTIN_MAPPINGS})
+WRITERS[PowerSchoolJsonReader.name] = powerschool_json_writer.write
 
 
-def get_reader(name: str, encoding: str | None = None) -> Reader:
+def get_reader(
+    name: str, encoding: str | None = None, mapping: Path | None = None
+) -> Reader:
     """Return a reader for the format called ``name``.
 
     ``encoding`` is the text encoding the source declares, replacing the
     format's default; formats that carry their own declaration (XML) ignore it.
+    ``mapping`` is a user's mapping file; its reader is used instead of the
+    format's, whatever ``name`` says.
 
     Raises:
-        UsageError: no format has that name, or the encoding cannot be used.
+        UsageError: no format has that name, the mapping file is missing or
+            invalid (``MappingInvalid`` lists the problems), or the encoding
+            cannot be used.
     """
     reader = READERS.get(name)
+    if mapping is not None:
+        reader = mapped_reader_class(load_mapping(mapping))
     if reader is None:
         known = ", ".join(sorted(READERS))
         raise UsageError(f"unknown format {name!r}: use one of {known}")

@@ -291,3 +291,22 @@ ONEROSTER_FILE_NOT_READ = _rule(
     "nothing to fix unless the file was meant to be one of those listed",
     ONEROSTER,
 )
+
+# --- vendor mappings and PowerSchool JSON -----------------------------------
+
+COLUMNS_UNMAPPED = _rule(
+    "columns-unmapped",
+    W,
+    "columns {value} are not in the {mapping} mapping and were ignored",
+    "nothing to fix if they are not needed; otherwise map them to canonical "
+    "fields, or list them under ignore in the mapping to leave them out quietly",
+    HUB + "; a misspelt column name would otherwise drop its values unseen",
+)
+JSON_STUDENT_INVALID = _rule(
+    "json-student-invalid",
+    E,
+    "a student entry is not a JSON object but {value!r}",
+    "send each student as an object, as the PowerSchool /ws/v1 API returns it",
+    "PowerSchool /ws/v1 students.student payload",
+    (RecordKind.STUDENT,),
+)
