@@ -27,8 +27,9 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
+# Options for bench.run go in BENCH_ARGS: make bench BENCH_ARGS="--students 20000"
 bench: $(STAMP)
-	$(BIN)/python -m bench.run --out docs/benchmarks.md
+	$(BIN)/python -m bench.run --out docs/benchmarks.md $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-out .bench .pytest_cache .mypy_cache .ruff_cache
