@@ -35,8 +35,8 @@ from sislink.formats.calpads.layouts import (
     SINF,
     SPED,
     STUDENT,
-    FileLayout,
 )
+from sislink.formats.calpads.positions import FileLayout
 from sislink.formats.text import TextFormat, TextRow, read_delimited
 from sislink.model import (
     KINDS,
@@ -119,8 +119,8 @@ class CalpadsReader(Reader):
     def covered_kinds(self, files: Sequence[Path]) -> frozenset[RecordKind]:
         """Return the kinds of the record types found in ``files``.
 
-        CALPADS extracts are full files unless the source says otherwise, which
-        it does with ``--delta``.
+        CALPADS extracts are full files unless the source submits them with
+        ``--delta``.
         """
         found: set[RecordKind] = set()
         for path in files:
@@ -143,7 +143,7 @@ class CalpadsReader(Reader):
 
 @dataclass
 class _ReadState:
-    """What the passes share: file contents seen and student ids already given.
+    """The state the passes share: record types per file and students read.
 
     NOTE: ``students`` and ``programs`` hold one key per student, so memory
     grows with the number of students, not with the size of the files.
@@ -158,7 +158,7 @@ class _ReadState:
     """Keys of the program records read from SPED lines."""
 
     def check_file(self, path: Path) -> Iterator[ReadItem]:
-        """Check every line of ``path``; yield its findings and its SINF students."""
+        """Check every line of ``path``, and yield its findings and SINF students."""
         types: set[str] = set()
         transactions: Counter[str] = Counter()
         first_transaction: int | None = None
@@ -319,7 +319,7 @@ def _record_types(path: Path) -> set[str]:
     """Return the record types that start the lines of ``path``.
 
     Only the bytes before each line's first caret are looked at, so the
-    declared encoding does not matter; undecodable lines are reported when
+    declared encoding does not matter. Undecodable lines are reported when
     the file is read.
     """
     found: set[str] = set()

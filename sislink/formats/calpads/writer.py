@@ -23,8 +23,8 @@ from sislink.formats.calpads.layouts import (
     SINF,
     STUDENT,
     SWDS,
-    FileLayout,
 )
+from sislink.formats.calpads.positions import FileLayout
 from sislink.model import KINDS, FieldType, RecordKind
 from sislink.model.records import JsonValue
 
