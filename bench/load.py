@@ -175,7 +175,7 @@ class LoadSuite:
     ) -> str:
         parts = [
             _introduction(context),
-            *(_backend_section(runs, context.workload) for runs in measured),
+            *(_backend_section(runs) for runs in measured),
             _method(context, baseline_kib),
         ]
         return "\n\n".join(parts)
@@ -221,7 +221,7 @@ def _introduction(context: BenchContext) -> str:
     return "\n\n".join(lines)
 
 
-def _backend_section(runs: BackendRuns, workload: Workload) -> str:
+def _backend_section(runs: BackendRuns) -> str:
     header = [
         "phase",
         "records",
@@ -252,7 +252,7 @@ def _backend_section(runs: BackendRuns, workload: Workload) -> str:
         f"### {runs.backend.label}",
         markdown.table(header, rows),
         _aims(runs),
-        _checks(runs, workload),
+        _checks(runs),
     ]
     return "\n\n".join(parts)
 
@@ -300,7 +300,7 @@ def _aims(runs: BackendRuns) -> str:
     return markdown.table(["aim", "target", "measured", "result"], rows)
 
 
-def _checks(runs: BackendRuns, workload: Workload) -> str:
+def _checks(runs: BackendRuns) -> str:
     """Describe what the submissions did, so a broken run cannot pass unnoticed."""
     lines = []
     for phase in PHASES:
@@ -309,12 +309,13 @@ def _checks(runs: BackendRuns, workload: Workload) -> str:
             f"{count} {status}" for status, count in sorted(task.statuses().items())
         )
         runs_count = len(task.results)
+        rejected = task.detail_total("rejected") / runs_count
+        changes = task.detail_total("changes") / runs_count
+        expected = " (expected 0)" if phase is RESUBMIT else ""
         lines.append(
             f"- {phase.label}: submissions over {runs_count} run(s): {statuses}; "
-            f"records rejected per run: "
-            f"{markdown.count(task.detail_total('rejected') / runs_count)}; "
-            f"changes written per run: "
-            f"{markdown.count(task.detail_total('changes') / runs_count)}."
+            f"records rejected per run: {markdown.count(rejected)}; "
+            f"changes written per run: {markdown.count(changes)}{expected}."
         )
     return "\n".join(lines)
 
