@@ -8,10 +8,14 @@ from sislink.errors import UsageError
 from sislink.formats.base import Reader, ReadItem, RecordSource, Writer
 from sislink.formats.calpads import CalpadsReader
 from sislink.formats.calpads import writer as calpads_writer
+from sislink.formats.edfi_json import EdFiJsonReader
+from sislink.formats.edfi_json import writer as edfi_json_writer
 from sislink.formats.edfi_xml import EdFiXmlReader
 from sislink.formats.edfi_xml import writer as edfi_xml_writer
 from sislink.formats.mapped import builtin_mappings, load_mapping, mapped_writer
 from sislink.formats.mapped import reader_class as mapped_reader_class
+from sislink.formats.oneroster import OneRosterCsvReader
+from sislink.formats.oneroster import writer as oneroster_writer
 from sislink.formats.powerschool_json import PowerSchoolJsonReader
 from sislink.formats.powerschool_json import writer as powerschool_json_writer
 from sislink.formats.sislink_csv import SislinkCsvReader
@@ -24,6 +28,8 @@ READERS: dict[str, type[Reader]] = {
 BUILTIN_MAPPINGS = builtin_mappings()
 READERS.update({m.name: mapped_reader_class(m) for m in BUILTIN_MAPPINGS})
 READERS[PowerSchoolJsonReader.name] = PowerSchoolJsonReader
+READERS[OneRosterCsvReader.name] = OneRosterCsvReader
+READERS[EdFiJsonReader.name] = EdFiJsonReader
 
 WRITERS: dict[str, Writer] = {
     EdFiXmlReader.name: edfi_xml_writer.write,
@@ -33,6 +39,8 @@ WRITERS: dict[str, Writer] = {
 """The formats sislink can also write, by the name of the reader that reads them."""
 WRITERS.update({m.name: mapped_writer(m) for m in BUILTIN_MAPPINGS})
 WRITERS[PowerSchoolJsonReader.name] = powerschool_json_writer.write
+WRITERS[OneRosterCsvReader.name] = oneroster_writer.write
+WRITERS[EdFiJsonReader.name] = edfi_json_writer.write
 
 
 def get_reader(

@@ -102,7 +102,39 @@ ED_FI_GENDER = Crosswalk(
     {"Male": "M", "Female": "F", "Non-binary": "X", "Nonbinary": "X"},
 )
 
+# NOTE: CEDS grade PS means postsecondary, not the CALPADS preschool PS. A
+# crosswalk cannot declare a value as having no equivalent, so an unmapped PS
+# would fall through to the California code; the OneRoster reader reports it.
+ONEROSTER_GRADE_LEVEL = Crosswalk(
+    "oneroster",
+    "grade_level",
+    "OneRoster 1.1 grades: CEDS Entry Grade Level codes. PR and PK map to "
+    "CALPADS PS by assumption (CALPADS has no separate prekindergarten); IT "
+    "(infant/toddler) spans CALPADS IN and TD and stays unmapped",
+    {
+        "PR": "PS",
+        "PK": "PS",
+        "TK": "TK",
+        "KG": "KN",
+        **{f"{grade:02d}": f"{grade:02d}" for grade in range(1, 13)},
+    },
+)
+
+ONEROSTER_GENDER = Crosswalk(
+    "oneroster",
+    "gender",
+    "OneRoster demographics sex values: male and female (1.1); other (1.2) "
+    "maps to CALPADS X by assumption",
+    {"male": "M", "female": "F", "other": "X"},
+)
+
 CROSSWALKS: dict[tuple[str, str], Crosswalk] = {
     (crosswalk.code_source, crosswalk.code_set): crosswalk
-    for crosswalk in (ED_FI_DISABILITY, ED_FI_GRADE_LEVEL, ED_FI_GENDER)
+    for crosswalk in (
+        ED_FI_DISABILITY,
+        ED_FI_GRADE_LEVEL,
+        ED_FI_GENDER,
+        ONEROSTER_GRADE_LEVEL,
+        ONEROSTER_GENDER,
+    )
 }

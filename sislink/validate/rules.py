@@ -27,6 +27,8 @@ class Rule:
     source: str
     kinds: tuple[RecordKind, ...] = ()
     """The record kinds the rule checks; empty for files and all kinds."""
+    fields: tuple[str, ...] = ()
+    """The canonical fields the rule checks; empty when it is not about fields."""
 
     def finding(
         self,
@@ -236,6 +238,217 @@ PARENT_REFERENCE_UNRESOLVED = _rule(
     ED_FI,
     (RecordKind.ORGANIZATION,),
 )
+
+# Field rules: one value at a time.
+
+STATE_ID_INVALID = _rule(
+    "state-student-id-invalid",
+    E,
+    "{field} value {value!r} is not a state student id: it must be digits only, "
+    "at most 10",
+    "correct the SSID in the source system, or leave it empty if unknown",
+    "CALPADS: the SSID is a state-issued identifier of up to 10 characters",
+    (RecordKind.STUDENT,),
+    ("state_student_id",),
+)
+STATE_ID_SHORT = _rule(
+    "state-student-id-short",
+    W,
+    "{field} value {value!r} has fewer than 10 digits; leading zeros may have "
+    "been lost in a spreadsheet",
+    "re-export the column as text so that leading zeros are kept",
+    "CALPADS: SSIDs are issued as 10-digit numbers",
+    (RecordKind.STUDENT,),
+    ("state_student_id",),
+)
+DATE_IN_FUTURE = _rule(
+    "date-in-future",
+    E,
+    "{field} value {value!r} is more than {years} years after the submission date",
+    "correct the date in the source system; a mistyped year is the usual cause",
+    HUB + "; such dates are typos, never planned events",
+)
+BIRTH_DATE_IMPLAUSIBLE = _rule(
+    "birth-date-implausible",
+    W,
+    "birth date {value!r} makes the student {age} years old on the submission "
+    "date, outside the ages the district serves (0 to 22)",
+    "check the birth date in the source system",
+    "IDEA serves children from birth to age 22 (34 CFR 300.101, 303.21)",
+    (RecordKind.STUDENT,),
+    ("birth_date",),
+)
+GRADE_AGE_MISMATCH = _rule(
+    "grade-age-mismatch",
+    W,
+    "grade {value!r} does not fit the student's age: {age} years old on "
+    "September 1 of the school year, where the grade's usual age is {expected}",
+    "check the grade level and the birth date in the source system",
+    "California age of school entry (Ed. Code 48000): kindergarten at 5, "
+    "transitional kindergarten at 4; a difference of up to 2 years is accepted",
+    (RecordKind.ENROLLMENT,),
+    ("entry_grade_level",),
+)
+
+# Rules within one record.
+
+EXIT_BEFORE_ENTRY = _rule(
+    "exit-before-entry",
+    E,
+    "exit date {value!r} is before the entry date {entry}",
+    "correct the entry or exit date in the source system",
+    HUB,
+    (RecordKind.ENROLLMENT,),
+    ("exit_withdraw_date", "entry_date"),
+)
+PLAN_END_BEFORE_START = _rule(
+    "plan-end-before-start",
+    E,
+    "plan end date {value!r} is before its start date {start}",
+    "correct the plan dates in the special-education system",
+    HUB,
+    (RecordKind.PLAN,),
+    ("effective_end_date", "effective_start_date"),
+)
+MEETING_BEFORE_CONSENT = _rule(
+    "meeting-before-consent",
+    E,
+    "eligibility meeting date {value!r} is before the parental consent date {consent}",
+    "correct the meeting or consent date; an initial evaluation needs consent first",
+    "IDEA, 34 CFR 300.300(a): informed parental consent before the initial evaluation",
+    (RecordKind.EVALUATION,),
+    ("meeting_date", "consent_date"),
+)
+DISABILITY_281_AGE = _rule(
+    "disability-281-age",
+    E,
+    "disability 281 (established medical disability) is given for a child aged "
+    "{age} on {on}, outside its band of 2 years 9 months to under 6 years",
+    "use the disability category that applies at this age",
+    "CALPADS disability code 281: ages 2 years 9 months to under 6 (Cal. Code "
+    "Regs. tit. 5, 3030(b)(13))",
+    (RecordKind.PLAN, RecordKind.SPECIAL_EDUCATION_PROGRAM),
+    ("primary_disability", "secondary_disability"),
+)
+FREQUENCY_WITHOUT_DURATION = _rule(
+    "frequency-without-duration",
+    E,
+    "the service has a frequency ({value}) but no duration in minutes",
+    "add the minutes of each session to the service",
+    "CALPADS service validation: a frequency needs a duration",
+    (RecordKind.SERVICE,),
+    ("frequency", "duration_minutes"),
+)
+DURATION_TOO_SHORT = _rule(
+    "duration-too-short",
+    E,
+    "the service duration of {value} minutes is under the minimum of 10",
+    "record the session length in minutes (10 or more)",
+    "CALPADS service validation: a duration is at least 10 minutes",
+    (RecordKind.SERVICE,),
+    ("duration_minutes",),
+)
+AGENCY_ID_MISSING = _rule(
+    "agency-id-missing",
+    E,
+    "the provider is a nonpublic agency (400) but the agency's id is missing",
+    "add the nonpublic agency's id to the service",
+    "CALPADS service validation: a nonpublic-agency provider needs the agency's id",
+    (RecordKind.SERVICE,),
+    ("provider_type", "nonpublic_agency_id"),
+)
+
+# Rules across one submission.
+
+LOCAL_ID_TWO_CHILDREN = _rule(
+    "local-id-two-children",
+    E,
+    "local student id {value!r} is used for two different children in this "
+    "submission ({detail}); the first was kept",
+    "give each child their own local id in the source system",
+    HUB + "; two children's records are never joined on a guess",
+    (RecordKind.STUDENT,),
+    ("local_student_id",),
+)
+LOCAL_IDS_ONE_CHILD = _rule(
+    "local-ids-one-child",
+    W,
+    "local student ids {value!r} and {other!r} have the same name and birth "
+    "date, so they are probably one child entered twice",
+    "merge the two student records in the source system",
+    HUB,
+    (RecordKind.STUDENT,),
+    ("local_student_id",),
+)
+RECORD_ID_REUSED = _rule(
+    "record-id-reused",
+    E,
+    "{field} {value!r} is used for students {first!r} and {second!r}",
+    "give each record its own id in the source system",
+    HUB + "; one record id for two students mixes their records",
+    (RecordKind.PLAN, RecordKind.EVALUATION, RecordKind.SERVICE),
+)
+PRIMARY_ENROLLMENT_TWICE = _rule(
+    "primary-enrollment-twice",
+    W,
+    "the student has two open primary enrollments in this submission, at "
+    "{value} and {other}",
+    "exit the student from the school they left",
+    "CALPADS: a student has one primary enrollment (status 10) at a time",
+    (RecordKind.ENROLLMENT,),
+    ("enrollment_status",),
+)
+RULE_FAILED = _rule(
+    "rule-failed",
+    W,
+    "the check {rule} could not run on this record ({error}); the other checks ran",
+    "report this to the hub's maintainers with the submission id",
+    HUB + "; one failing check never stops the others",
+)
+
+# Rules against what is stored.
+
+PRIMARY_ENROLLMENT_OVERLAP = _rule(
+    "primary-enrollment-overlap",
+    W,
+    "the primary enrollment at {value} from {entry} overlaps an open primary "
+    "enrollment at {other} ({other_organization}) from {other_entry}; "
+    "{exiting} must exit the student",
+    "the school the student left exits them in its system; the next "
+    "submission of that organization then closes the enrollment",
+    "CALPADS: a student has one primary enrollment (status 10) at a time",
+    (RecordKind.ENROLLMENT,),
+    ("enrollment_status", "school_id"),
+)
+SPECIAL_EDUCATION_DISAPPEARED = _rule(
+    "special-education-disappeared",
+    W,
+    "the student's {kind} record {value!r} was in the last submission but not "
+    "in this one, while the student still is",
+    "if the plan or program ended, send it with its end or exit date instead "
+    "of leaving it out",
+    HUB + "; a lost special-education flag hides a student with a disability",
+    (RecordKind.PLAN, RecordKind.SPECIAL_EDUCATION_PROGRAM),
+)
+SUBMISSION_GAP = _rule(
+    "submission-gap",
+    W,
+    "the organization's last submission was on {last}, {days} days before "
+    "this one; records may have changed unseen in between",
+    "send submissions at least every {limit} days",
+    HUB,
+)
+MASS_CHANGE_HELD = _rule(
+    "mass-change-held",
+    E,
+    "the submission would end {ended} and reject {rejected} of the "
+    "organization's {active} active {kind} records ({share}), more than the "
+    "limit of {limit}; it is held and nothing was applied",
+    "check the file (a mistyped code or a filter in the export is the usual "
+    "cause), then run `sislink submission confirm {submission}` to apply it "
+    "or `sislink submission discard {submission}`",
+    HUB + "; one mistyped value must never withdraw hundreds of students",
+)
 REMOVAL_UNKNOWN = _rule(
     "removal-unknown",
     W,
@@ -243,6 +456,64 @@ REMOVAL_UNKNOWN = _rule(
     "for this organization; nothing was ended",
     "nothing to fix if the record was never sent; otherwise check its id",
     HUB,
+)
+
+# --- OneRoster CSV and Ed-Fi JSON readers -----------------------------------
+
+ONEROSTER = "IMS Global OneRoster 1.1 CSV Tables"
+ED_FI_API = "Ed-Fi ODS/API resources (Data Standard 5.x JSON)"
+
+ONEROSTER_STATUS_INVALID = _rule(
+    "oneroster-status-invalid",
+    E,
+    "status value {value!r} is not valid in a {mode} file; allowed: {allowed}",
+    "in a delta file write active or tobedeleted; in a bulk file leave status empty",
+    ONEROSTER,
+)
+ONEROSTER_GRADE_POSTSECONDARY = _rule(
+    "oneroster-grade-postsecondary",
+    E,
+    "grade {value!r} is the CEDS code for postsecondary, which has no "
+    "California grade level, so the enrollment was not read",
+    "correct the student's grade in the source system; preschool is PR or PK "
+    "in OneRoster",
+    ONEROSTER + "; CEDS Entry Grade Level",
+    (RecordKind.ENROLLMENT,),
+)
+ONEROSTER_USER_IDS_INVALID = _rule(
+    "oneroster-user-ids-invalid",
+    W,
+    "userIds value {value!r} is not a list of {{type:identifier}} entries, so "
+    "no state or district id was read from it",
+    "write each id as {{type:identifier}}, for example {{SSID:1234567890}}, "
+    "separated by commas",
+    ONEROSTER,
+    (RecordKind.STUDENT,),
+)
+ONEROSTER_DEMOGRAPHICS_DUPLICATE = _rule(
+    "oneroster-demographics-duplicate",
+    W,
+    "demographics.csv has another row for user {value!r}; the first row was used",
+    "send one demographics row per user",
+    ONEROSTER,
+    (RecordKind.STUDENT,),
+)
+JSON_ELEMENT_INVALID = _rule(
+    "json-element-invalid",
+    E,
+    "{detail}, so the element was not read",
+    "send each element of the array as an Ed-Fi resource object, with text, "
+    "number or boolean values where the resource has them",
+    ED_FI_API,
+)
+EDFI_DELETE_KEY_MISSING = _rule(
+    "edfi-delete-key-missing",
+    W,
+    "the delete of resource id {value!r} has no key values ({needed}), so the "
+    "hub cannot tell which record it ends; nothing was ended",
+    "export deletes from an ODS/API version that includes keyValues, or send a "
+    "full snapshot instead",
+    ED_FI_API,
 )
 
 
@@ -284,12 +555,12 @@ CALPADS_FILE_EMPTY = _rule(
     "nothing to fix if the extract is empty on purpose; otherwise export it again",
     HUB,
 )
-ONEROSTER_FILE_NOT_READ = _rule(
-    "oneroster-file-not-read",
+FILE_IGNORED = _rule(
+    "file-ignored",
     W,
-    "the file is not one the OneRoster reader reads ({known}); it was ignored",
+    "the file is not one this format reads ({known}); it was ignored",
     "nothing to fix unless the file was meant to be one of those listed",
-    ONEROSTER,
+    HUB,
 )
 
 # --- vendor mappings and PowerSchool JSON -----------------------------------

@@ -13,18 +13,17 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from sislink.model.crosswalks import code_key
+from sislink.formats.edfi_common import (
+    agency_kind,
+    disability_fields,
+    identification_field,
+    order_disabilities,
+)
 
 SCHOOL = "School"
 LOCAL_EDUCATION_AGENCY = "LocalEducationAgency"
 STUDENT = "Student"
 SPECIAL_EDUCATION_ASSOCIATION = "StudentSpecialEducationProgramAssociation"
-
-NOT_A_CHARTER = "not a charter school"
-"""CharterStatusDescriptor code value (casefolded) of a non-charter organization."""
-
-CHARTER_CATEGORIES = frozenset({"independent charter district", "charter"})
-"""LocalEducationAgencyCategoryDescriptor code values (casefolded) of a charter LEA."""
 
 STUDENT_PATHS = {
     "local_student_id": "{*}StudentUniqueId",
@@ -52,9 +51,6 @@ SPECIAL_EDUCATION_PATHS = {
     "last_evaluation_date": "{*}LastEvaluationDate",
     "special_education_exit_date": "{*}SpecialEducationExitDate",
 }
-
-IDENTIFICATION_FIELDS = {"state": "state_student_id", "district": "district_student_id"}
-"""Student id fields by assigning organization or identification system (casefolded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +122,10 @@ def local_education_agency_fields(element: etree._Element) -> OrganizationFields
             "name_of_institution": "{*}NameOfInstitution",
         },
     )
-    status = text_at(element, "{*}CharterStatus")
-    category = text_at(element, "{*}LocalEducationAgencyCategory")
-    is_charter = (status is not None and code_key(status) != NOT_A_CHARTER) or (
-        category is not None and code_key(category) in CHARTER_CATEGORIES
+    fields["organization_kind"] = agency_kind(
+        text_at(element, "{*}CharterStatus"),
+        text_at(element, "{*}LocalEducationAgencyCategory"),
     )
-    fields["organization_kind"] = "charter" if is_charter else "district"
     return _with_parent(element, fields, "ParentLocalEducationAgencyReference")
 
 
@@ -174,14 +168,13 @@ def student_fields(element: etree._Element) -> dict[str, str]:
 
 
 def _identification_field(code: etree._Element) -> str | None:
-    for path in (
-        "{*}AssigningOrganizationIdentificationCode",
-        "{*}StudentIdentificationSystem",
-    ):
-        text = text_at(code, path)
-        if text is not None and code_key(text) in IDENTIFICATION_FIELDS:
-            return IDENTIFICATION_FIELDS[code_key(text)]
-    return None
+    return identification_field(
+        text_at(code, path)
+        for path in (
+            "{*}AssigningOrganizationIdentificationCode",
+            "{*}StudentIdentificationSystem",
+        )
+    )
 
 
 def special_education_fields(element: etree._Element) -> dict[str, str]:
@@ -199,11 +192,7 @@ def special_education_fields(element: etree._Element) -> dict[str, str]:
     if exit_reason is not None:
         fields["special_education_exit_reason"] = exit_reason
 
-    disabilities = ordered_disabilities(element)
-    slots = ("primary_disability", "secondary_disability")
-    fields.update(zip(slots, disabilities, strict=False))
-    if len(disabilities) > len(slots):
-        fields["other_disabilities"] = ";".join(disabilities[len(slots) :])
+    fields.update(disability_fields(ordered_disabilities(element)))
 
     services = [
         text
@@ -221,12 +210,10 @@ def ordered_disabilities(element: etree._Element) -> list[str]:
     Entries without a whole-number order follow the ordered ones, in document
     order.
     """
-    entries: list[tuple[bool, int, int, str]] = []
-    for position, disability in enumerate(element.iterfind("{*}Disability")):
-        descriptor = text_at(disability, "{*}Disability")
-        if descriptor is None:
-            continue
-        order_text = text_at(disability, "{*}OrderOfDisability") or ""
-        order = int(order_text) if order_text.isdigit() else None
-        entries.append((order is None, order or 0, position, descriptor))
-    return [entry[3] for entry in sorted(entries)]
+    return order_disabilities(
+        (
+            text_at(disability, "{*}Disability"),
+            text_at(disability, "{*}OrderOfDisability"),
+        )
+        for disability in element.iterfind("{*}Disability")
+    )

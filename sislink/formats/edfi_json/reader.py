@@ -1,0 +1,144 @@
+"""Reader for Ed-Fi API resource files in JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from sislink.formats.base import Reader, ReadItem, check_readable
+from sislink.formats.edfi_json.fields import Extractor, resource_fields
+from sislink.formats.edfi_json.resources import (
+    RESOURCES,
+    Resource,
+    ResourceFile,
+    load_position,
+    resource_file,
+)
+from sislink.formats.edfi_json.stream import Element, read_elements
+from sislink.model import (
+    KINDS,
+    Finding,
+    Provenance,
+    RecordKind,
+    Removed,
+    SourceDialect,
+    SourceRecord,
+)
+from sislink.validate import rules
+
+DIALECT = SourceDialect("edfi-json", ("%Y-%m-%d",), "edfi")
+
+
+class EdFiJsonReader(Reader):
+    """Reads Ed-Fi ODS/API responses saved as files: JSON arrays of resources.
+
+    Each file streams one object at a time. JSON is UTF-8 by definition
+    (RFC 8259), so a declared encoding is ignored.
+    """
+
+    name: ClassVar[str] = "edfi-json"
+    description: ClassVar[str] = (
+        "Ed-Fi ODS/API resources as JSON arrays (Data Standard 5.x): LEAs and "
+        "schools, students, studentSchoolAssociations (enrollments) and "
+        "studentSpecialEducationProgramAssociations; pages as students-1.json, "
+        "students-2.json, and deletes as students-deletes.json"
+    )
+    files: ClassVar[tuple[str, ...]] = (
+        *(f"{name}.json" for name in RESOURCES),
+        "pages such as students-1.json, deletes such as students-deletes.json",
+    )
+    kinds: ClassVar[tuple[RecordKind, ...]] = (
+        RecordKind.ORGANIZATION,
+        RecordKind.STUDENT,
+        RecordKind.ENROLLMENT,
+        RecordKind.SPECIAL_EDUCATION_PROGRAM,
+    )
+
+    def collect(self, paths: Sequence[Path]) -> list[Path]:
+        """Return the resource files in ``paths``, in load order.
+
+        A folder contributes the ``.json`` files directly inside it whose
+        names are resource files; files given by name are always taken.
+        """
+        files: list[Path] = []
+        for path in paths:
+            if path.is_dir():
+                files.extend(
+                    child
+                    for child in path.iterdir()
+                    if child.is_file() and resource_file(child.name) is not None
+                )
+            else:
+                check_readable(path)
+                files.append(path)
+        return sorted(files, key=lambda path: load_position(path.name))
+
+    def covered_kinds(self, files: Sequence[Path]) -> frozenset[RecordKind]:
+        """Return the kinds of the resource files; deletes files cover none."""
+        found = (resource_file(path.name) for path in files)
+        return frozenset(f.resource.kind for f in found if f and not f.deletes)
+
+    def read(self, files: Sequence[Path]) -> Iterator[ReadItem]:
+        for path in files:
+            found = resource_file(path.name)
+            if found is None:
+                known = ", ".join(f"{name}.json" for name in RESOURCES)
+                yield rules.FILE_IGNORED.finding(
+                    provenance=Provenance(path.name), known=known
+                )
+                continue
+            yield from _read_file(path, found)
+
+
+def _read_file(path: Path, found: ResourceFile) -> Iterator[ReadItem]:
+    kind = found.resource.kind
+    for item in read_elements(path):
+        if isinstance(item, Finding):
+            yield item
+            continue
+        provenance = Provenance(path.name, element=f"[{item.index}]")
+        if not isinstance(item.value, Mapping):
+            yield _invalid(kind, provenance, "the array element is not an object")
+        elif found.deletes:
+            yield _removal(found.resource, item, provenance)
+        else:
+            yield _record(found.resource, item.value, provenance)
+
+
+def _record(
+    resource: Resource, value: Mapping[str, object], provenance: Provenance
+) -> ReadItem:
+    extractor = Extractor(value)
+    fields = resource_fields(extractor, resource.name)
+    if extractor.problems:
+        return _invalid(resource.kind, provenance, "; ".join(extractor.problems))
+    return SourceRecord(resource.kind, fields, provenance, DIALECT)
+
+
+def _removal(resource: Resource, item: Element, provenance: Provenance) -> ReadItem:
+    """Return the removal a delete names, from its keyValues or top-level keys."""
+    assert isinstance(item.value, Mapping)
+    extractor = Extractor(item.value)
+    key_values = item.value.get("keyValues")
+    within = key_values if isinstance(key_values, Mapping) else item.value
+    values = {
+        field: extractor.text((name,), within) for name, field in resource.delete_keys
+    }
+    if extractor.problems:
+        return _invalid(resource.kind, provenance, "; ".join(extractor.problems))
+    if any(value is None for value in values.values()):
+        needed = ", ".join(name for name, _field in resource.delete_keys)
+        return rules.EDFI_DELETE_KEY_MISSING.finding(
+            kind=resource.kind,
+            provenance=provenance,
+            value=extractor.text(("id",)),
+            needed=needed,
+        )
+    return Removed(resource.kind, KINDS[resource.kind].key_of(values), provenance)
+
+
+def _invalid(kind: RecordKind, provenance: Provenance, detail: str) -> Finding:
+    return rules.JSON_ELEMENT_INVALID.finding(
+        kind=kind, provenance=provenance, detail=detail
+    )

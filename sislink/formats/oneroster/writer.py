@@ -1,0 +1,205 @@
+"""Writer of OneRoster 1.1 CSV bulk bundles from stored records.
+
+The bundle holds manifest.csv, orgs.csv, users.csv, demographics.csv and
+enrollments.csv, every file bulk. Each school enrollment becomes one class
+enrollment in a homeroom class named after the school. NOTE: classes.csv is
+not written (the manifest lists it absent), so a strict OneRoster validator
+reports the class references as unresolved; sislink's reader does not need
+them. Fields OneRoster 1.1 has no column for are not written: entry and exit
+types, enrollment status, preferred names and postal code.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from sislink.formats.base import RecordSource, StoredRecord
+from sislink.formats.oneroster.layout import (
+    COLUMNS,
+    DATA_FILES,
+    DEMOGRAPHICS,
+    DISTRICT_ID_TYPE,
+    ENROLLMENTS,
+    MANIFEST,
+    ORGS,
+    STATE_ID_TYPE,
+    USERS,
+    VERSION,
+    manifest_property,
+)
+from sislink.formats.oneroster.scratch import StudentSchools
+from sislink.model import KINDS, RecordKind
+from sislink.model.records import JsonValue
+
+ORG_TYPE = {"school": "school", "district": "district", "charter": "district"}
+"""OneRoster org type by organization kind. OneRoster has no charter type,
+so a charter is written (and read back) as a district."""
+
+SEX = {"M": "male", "F": "female", "X": "other"}
+GRADE = {"PS": "PK", "TK": "TK", "KN": "KG"}
+"""OneRoster (CEDS) grade by CALPADS grade where the spelling differs."""
+
+WRITTEN_FILES = (ORGS, DEMOGRAPHICS, USERS, ENROLLMENTS)
+OTHER_FILES = (
+    "categories",
+    "classes",
+    "classResources",
+    "courses",
+    "courseResources",
+    "lineItems",
+    "resources",
+    "results",
+)
+
+
+def text(value: JsonValue) -> str:
+    """Return the CSV text of a stored value: booleans as true/false, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write(directory: Path, records: RecordSource) -> list[Path]:
+    """Write the organizations, students and enrollments as a bulk bundle.
+
+    Raises:
+        ValueError: an organization's kind has no OneRoster org type (selpa).
+        OSError: a file cannot be written.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = [_write_manifest(directory)]
+    paths.append(_write_orgs(directory, records(RecordKind.ORGANIZATION)))
+    schools = StudentSchools()
+    try:
+        enrollments = _write_enrollments(
+            directory, records(RecordKind.ENROLLMENT), schools
+        )
+        paths += _write_students(directory, records(RecordKind.STUDENT), schools)
+    finally:
+        schools.close()
+    paths.append(enrollments)
+    return paths
+
+
+def _write_manifest(directory: Path) -> Path:
+    rows = [("manifest.version", "1.0"), ("oneroster.version", VERSION)]
+    rows += [
+        (manifest_property(name), "bulk" if name in WRITTEN_FILES else "absent")
+        for name in DATA_FILES
+    ]
+    rows += [(f"file.{name}", "absent") for name in OTHER_FILES]
+    rows += [("source.systemName", "sislink")]
+    return _write_csv(directory / MANIFEST, ("propertyName", "value"), rows)
+
+
+def _write_orgs(directory: Path, organizations: Iterable[StoredRecord]) -> Path:
+    def rows() -> Iterable[list[str]]:
+        for record in organizations:
+            kind = text(record.get("organization_kind"))
+            if kind not in ORG_TYPE:
+                raise ValueError(
+                    f"organization {record.get('education_organization_id')!r} "
+                    f"has kind {kind!r}; OneRoster orgs are written only for "
+                    "kinds school, district and charter"
+                )
+            org_id = text(record.get("education_organization_id"))
+            values = {
+                "sourcedId": org_id,
+                "name": text(record.get("name_of_institution")),
+                "type": ORG_TYPE[kind],
+                "identifier": org_id,
+                "parentSourcedId": text(record.get("parent_education_organization_id")),
+            }
+            yield [values.get(column, "") for column in COLUMNS[ORGS]]
+
+    return _write_csv(directory / ORGS, COLUMNS[ORGS], rows())
+
+
+def _write_enrollments(
+    directory: Path, enrollments: Iterable[StoredRecord], schools: StudentSchools
+) -> Path:
+    def rows() -> Iterable[list[str]]:
+        for record in enrollments:
+            user = text(record.get("local_student_id"))
+            school = text(record.get("school_id"))
+            entry = text(record.get("entry_date"))
+            grade = text(record.get("entry_grade_level")) or None
+            schools.add(user, school, entry, grade)
+            values = {
+                "sourcedId": KINDS[RecordKind.ENROLLMENT].key_of(record),
+                "classSourcedId": f"{school}-homeroom",
+                "schoolSourcedId": school,
+                "userSourcedId": user,
+                "role": "student",
+                "primary": "false",
+                "beginDate": entry,
+                "endDate": text(record.get("exit_withdraw_date")),
+            }
+            yield [values.get(column, "") for column in COLUMNS[ENROLLMENTS]]
+
+    return _write_csv(directory / ENROLLMENTS, COLUMNS[ENROLLMENTS], rows())
+
+
+def _write_students(
+    directory: Path, students: Iterable[StoredRecord], schools: StudentSchools
+) -> list[Path]:
+    users_path, demographics_path = directory / USERS, directory / DEMOGRAPHICS
+    with (
+        users_path.open("w", encoding="utf-8", newline="") as users_file,
+        demographics_path.open("w", encoding="utf-8", newline="") as demographics_file,
+    ):
+        users = csv.writer(users_file)
+        demographics = csv.writer(demographics_file)
+        users.writerow(COLUMNS[USERS])
+        demographics.writerow(COLUMNS[DEMOGRAPHICS])
+        for record in students:
+            user = text(record.get("local_student_id"))
+            grade, school_ids = schools.of(user)
+            users.writerow(_user_row(record, grade, school_ids))
+            sex = text(record.get("sex"))
+            values = {
+                "sourcedId": user,
+                "birthDate": text(record.get("birth_date")),
+                "sex": SEX.get(sex, sex),
+            }
+            demographics.writerow([values.get(c, "") for c in COLUMNS[DEMOGRAPHICS]])
+    return [demographics_path, users_path]
+
+
+def _user_row(record: StoredRecord, grade: str | None, schools: list[str]) -> list[str]:
+    user = text(record.get("local_student_id"))
+    ids = [
+        f"{{{id_type}:{text(record.get(field))}}}"
+        for id_type, field in (
+            (STATE_ID_TYPE, "state_student_id"),
+            (DISTRICT_ID_TYPE, "district_student_id"),
+        )
+        if text(record.get(field))
+    ]
+    values = {
+        "sourcedId": user,
+        "enabledUser": "true",
+        "orgSourcedIds": ",".join(schools),
+        "role": "student",
+        "username": user,
+        "userIds": ",".join(ids),
+        "givenName": text(record.get("first_name")),
+        "familyName": text(record.get("last_surname")),
+        "middleName": text(record.get("middle_name")),
+        "grades": GRADE.get(grade, grade) if grade else "",
+    }
+    return [values.get(column, "") for column in COLUMNS[USERS]]
+
+
+def _write_csv(
+    path: Path, header: Iterable[str], rows: Iterable[Iterable[str]]
+) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
