@@ -84,7 +84,7 @@ class CalpadsReader(Reader):
     )
     files: ClassVar[tuple[str, ...]] = (
         *(f"{record_type}.txt" for record_type in LAYOUTS),
-        "any other *.txt or *.dat file: each line's record type decides",
+        "any other *.txt, *.dat or *.csv file: each line's record type decides",
     )
     kinds: ClassVar[tuple[RecordKind, ...]] = (
         RecordKind.STUDENT,
