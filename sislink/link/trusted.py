@@ -4,20 +4,32 @@ A student record is linked to a person when one of its identifiers is
 already in the person index: the sending organization's own local id, the
 state student id (SSID) or the district id. Identifiers that point at two
 different persons are a conflict, and the record is rejected rather than
-joined on a guess. A student with no known identifier is offered to the
-``Matcher`` seam, and becomes a new person when no matcher claims it.
+joined on a guess. A state student id the state retired is looked up
+by its replacement. A student with no known identifier is offered to the
+``Matcher`` (by default the probabilistic ``IndexMatcher``), which links it
+to a person, holds it for review, or lets it become a new person. A held
+student's records are stored without a person until the review is
+resolved, and later submissions keep holding it while the review waits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
 from sislink.model import Finding, Record
 from sislink.model.summary import PersonCounts
+from sislink.store.identity import (
+    DECIDED,
+    PENDING,
+    NewDecision,
+    insert_decisions,
+    pending_keys,
+    replacements_for,
+)
 from sislink.store.organizations import Organization
 from sislink.store.persons import (
     GLOBAL_SCOPE,
@@ -35,13 +47,62 @@ PersonRef = int
 """A person id, or, before new persons are inserted, ``-(slot + 1)``."""
 
 
+LINK = "link"
+REVIEW = "review"
+NEW = "new"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOutcome:
+    """A matcher's decision on one student: link, review or new, and why.
+
+    ``person_id`` is the candidate person (the one linked to, for a link);
+    ``contributions`` lists each comparison's level and match weight.
+    """
+
+    decision: str
+    person_id: int | None = None
+    probability: float | None = None
+    weight: float | None = None
+    contributions: tuple[dict[str, Any], ...] = ()
+    runner_up_person_id: int | None = None
+    runner_up_probability: float | None = None
+
+
+NO_MATCH = MatchOutcome(NEW)
+
+
 class Matcher(Protocol):
     """Finds the person of students whose identifiers are all new to the index."""
 
+    @property
+    def model_id(self) -> int | None:
+        """Return the id of the stored model used, or None for the packaged one."""
+        ...
+
     def match(
-        self, connection: Connection, records: Sequence[Record]
-    ) -> list[int | None]:
-        """Return, per record, the person it is the same child as, or None."""
+        self,
+        connection: Connection,
+        organization: Organization,
+        records: Sequence[Record],
+    ) -> list[MatchOutcome]:
+        """Return, per record, whether it is a known person, needs review or is new."""
+        ...
+
+
+class NoMatcher:
+    """A matcher that never finds anyone: every unknown student is a new person."""
+
+    model_id = None
+
+    def match(
+        self,
+        connection: Connection,
+        organization: Organization,
+        records: Sequence[Record],
+    ) -> list[MatchOutcome]:
+        """Return ``NO_MATCH`` for every record."""
+        return [NO_MATCH] * len(records)
 
 
 @dataclass
@@ -68,12 +129,19 @@ class TrustedLinker:
         self.connection = connection
         self.organization = organization
         self.submission_id = submission_id
+        if matcher is None:
+            from sislink.link.matcher import IndexMatcher
+
+            matcher = IndexMatcher()
         self.matcher = matcher
         self.counts = PersonCounts()
         self._is_district = organization.kind == "district"
         self._local = scope_identifiers(
             connection, IdentifierType.LOCAL, organization.code
         )
+        self._held = pending_keys(connection, organization.id)
+        self._replacements: dict[str, str] = {}
+        self._claimed_slots: set[int] = set()
         self._global: dict[IdentifierType, dict[str, PersonRef]] = {
             IdentifierType.STATE: {},
             IdentifierType.DISTRICT: {},
@@ -82,6 +150,10 @@ class TrustedLinker:
     def person_for_local_id(self, local_id: str) -> int | None:
         """Return the person a local student id of this organization points at."""
         return self._local.get(local_id)
+
+    def knows_local_id(self, local_id: str) -> bool:
+        """Return whether a local student id is linked or held for review."""
+        return local_id in self._local or local_id in self._held
 
     def link(self, records: Sequence[Record]) -> list[Finding | None]:
         """Set ``person_id`` on each student record; return a finding per record.
@@ -101,8 +173,14 @@ class TrustedLinker:
         return batch.findings
 
     def _prefetch(self, records: Sequence[Record]) -> None:
+        ssids = {
+            str(r.data["state_student_id"])
+            for r in records
+            if r.data.get("state_student_id")
+        }
+        self._replacements.update(replacements_for(self.connection, ssids))
         for identifier_type, name in self._global_fields():
-            values = {str(r.data[name]) for r in records if r.data.get(name)}
+            values = {self._value(r, name) for r in records if r.data.get(name)}
             cache = self._global[identifier_type]
             missing = values - cache.keys()
             cache.update(
@@ -124,10 +202,17 @@ class TrustedLinker:
         found = [(IdentifierType.LOCAL, self.organization.code, "local_student_id")]
         found += [(kind, GLOBAL_SCOPE, name) for kind, name in self._global_fields()]
         return [
-            (kind, scope, str(record.data[name]))
+            (kind, scope, self._value(record, name))
             for kind, scope, name in found
             if record.data.get(name)
         ]
+
+    def _value(self, record: Record, name: str) -> str:
+        """Return an identifier field's value; a retired SSID as its replacement."""
+        value = str(record.data[name])
+        if name == "state_student_id":
+            return self._replacements.get(value, value)
+        return value
 
     def _cache(self, identifier_type: IdentifierType) -> dict[str, PersonRef]:
         if identifier_type is IdentifierType.LOCAL:
@@ -135,6 +220,12 @@ class TrustedLinker:
         return self._global[identifier_type]
 
     def _resolve(self, record: Record, batch: _Batch) -> None:
+        if str(record.data.get("local_student_id")) in self._held:
+            # Its review still waits: keep holding it, without a new decision.
+            batch.refs.append(None)
+            batch.findings.append(None)
+            self.counts.review += 1
+            return
         identifiers = self._identifiers(record)
         hits = {
             (kind, value): self._cache(kind)[value]
@@ -183,32 +274,115 @@ class TrustedLinker:
                     record_key=record.key,
                 )
 
-    def _create_unclaimed(self, batch: _Batch) -> list[int]:
-        """Insert a person for each new slot; a matcher may claim slots first."""
-        slots = len(batch.slot_records)
-        claimed: dict[int, int] = {}
-        if self.matcher is not None and slots:
-            matches = self.matcher.match(self.connection, batch.slot_records)
-            claimed = {slot: p for slot, p in enumerate(matches) if p is not None}
+    def _create_unclaimed(self, batch: _Batch) -> list[int | None]:
+        """Insert a person for each new slot the matcher neither links nor holds.
 
-        unclaimed = slots - len(claimed)
+        Returns the person of each slot, None for a slot held for review.
+        """
+        slots = batch.slot_records
+        outcomes = [NO_MATCH] * len(slots)
+        if slots:
+            outcomes = self.matcher.match(self.connection, self.organization, slots)
+        claimed = {
+            slot: o.person_id
+            for slot, o in enumerate(outcomes)
+            if o.decision == LINK and o.person_id is not None
+        }
+        self._claimed_slots = set(claimed)
+        held = {slot for slot, o in enumerate(outcomes) if o.decision == REVIEW}
+
+        unclaimed = len(slots) - len(claimed) - len(held)
         created = iter(create_persons(self.connection, unclaimed, self.submission_id))
         self.counts.linked += len(claimed)
         self.counts.created += unclaimed
-        return [
-            claimed[slot] if slot in claimed else next(created) for slot in range(slots)
-        ]
+        self.counts.review += len(held)
+        people: list[int | None] = []
+        for slot in range(len(slots)):
+            if slot in claimed:
+                people.append(claimed[slot])
+            elif slot in held:
+                people.append(None)
+                self._held.add(str(slots[slot].data.get("local_student_id")))
+            else:
+                people.append(next(created))
+        self._store_decisions(slots, outcomes, people)
+        return people
 
-    def _store_identifiers(self, batch: _Batch, new_ids: list[int]) -> None:
-        identifiers = [
-            NewIdentifier(new_ids[-ref - 1] if ref < 0 else ref, kind, scope, value)
-            for _position, ref, kind, scope, value in batch.identifiers
+    def _store_decisions(
+        self,
+        slots: Sequence[Record],
+        outcomes: Sequence[MatchOutcome],
+        people: Sequence[int | None],
+    ) -> None:
+        """Store the decision on every slot the matcher scored a candidate for."""
+        decisions = [
+            NewDecision(
+                record_key=str(record.data.get("local_student_id")),
+                decision=outcome.decision,
+                status=PENDING if outcome.decision == REVIEW else DECIDED,
+                candidate_person_id=outcome.person_id,
+                match_probability=outcome.probability,
+                match_weight=outcome.weight,
+                contributions=list(outcome.contributions),
+                runner_up_person_id=outcome.runner_up_person_id,
+                runner_up_probability=outcome.runner_up_probability,
+                person_id=person,
+            )
+            for record, outcome, person in zip(slots, outcomes, people, strict=True)
+            if outcome.person_id is not None or outcome.decision != NEW
         ]
+        insert_decisions(
+            self.connection,
+            self.submission_id,
+            self.organization.id,
+            self.matcher.model_id,
+            decisions,
+        )
+
+    def _store_identifiers(self, batch: _Batch, new_ids: list[int | None]) -> None:
+        matched = {
+            person
+            for slot, person in enumerate(new_ids)
+            if slot in self._claimed_slots and person is not None
+        }
+        known = self._global_types_of(sorted(matched))
+        identifiers = []
+        for _position, ref, kind, scope, value in batch.identifiers:
+            person = new_ids[-ref - 1] if ref < 0 else ref
+            if person is None:
+                # Held for review: the identifier waits with the record.
+                self._cache(kind).pop(value, None)
+                continue
+            if (
+                ref < 0
+                and -ref - 1 in self._claimed_slots
+                and kind in known.get(person, set())
+            ):
+                # A probabilistic link never adds a second SSID or district id:
+                # a mistyped one would later link another child by "trust".
+                self._cache(kind).pop(value, None)
+                continue
+            identifiers.append(NewIdentifier(person, kind, scope, value))
         for identifier in identifiers:
             self._cache(identifier.identifier_type)[identifier.value] = (
                 identifier.person_id
             )
         add_identifiers(self.connection, identifiers, self.submission_id)
+
+    def _global_types_of(
+        self, person_ids: Sequence[int]
+    ) -> dict[int, set[IdentifierType]]:
+        """Return the global identifier types each of ``person_ids`` has."""
+        columns = person_identifiers.c
+        found: dict[int, set[IdentifierType]] = {}
+        for start in range(0, len(person_ids), 900):
+            query = select(columns.person_id, columns.identifier_type).where(
+                columns.scope == GLOBAL_SCOPE,
+                columns.person_id.in_(person_ids[start : start + 900]),
+            )
+            for person_id, identifier_type in self.connection.execute(query):
+                found.setdefault(person_id, set()).add(IdentifierType(identifier_type))
+        return found
 
     def _state_ids_of(self, person_ids: Sequence[int]) -> dict[int, set[str]]:
         """Return the state student ids each of ``person_ids`` has."""
@@ -223,7 +397,7 @@ class TrustedLinker:
         return found
 
 
-def _final(ref: PersonRef | None, new_ids: list[int]) -> int | None:
+def _final(ref: PersonRef | None, new_ids: list[int | None]) -> int | None:
     if ref is None or ref > 0:
         return ref
     return new_ids[-ref - 1]

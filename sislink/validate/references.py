@@ -31,7 +31,7 @@ class ReferenceCheck:
         found: list[Finding] = []
         if record.kind is not RecordKind.STUDENT and spec.student_field:
             local_id = record.data.get(spec.student_field)
-            if local_id and self.linker.person_for_local_id(str(local_id)) is None:
+            if local_id and not self.linker.knows_local_id(str(local_id)):
                 found.append(
                     rules.STUDENT_REFERENCE_UNRESOLVED.finding(
                         kind=record.kind,

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from sislink.store import identity  # noqa: F401  (adds its tables to metadata)
 from sislink.store.schema import metadata
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,212 @@
+"""Matching features: the normalized forms of a student's names, birth date and ids.
+
+Every feature is computed here, in Python, so that the comparisons and
+blocking rules of the model are plain equality and the string functions
+Splink translates for each backend: the model runs unchanged on DuckDB
+and on Spark. Names lose case, accents, apostrophes, hyphens and other
+punctuation; a first name also gets its nickname group, and a surname its
+parts without particles (``de la Cruz`` has the one part ``cruz``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache, lru_cache
+from importlib import resources
+
+NICKNAMES_FILE = "nicknames.csv"
+
+SURNAME_PARTICLES = frozenset(
+    {"de", "del", "la", "las", "los", "y", "e", "da", "das", "do", "dos", "di"}
+    | {"dela", "van", "von", "der", "den", "st", "saint", "san", "mac", "ni", "bin"}
+)
+"""Words that join a surname but do not identify it on their own."""
+
+FEATURE_COLUMNS = (
+    "unique_id",
+    "first_name",
+    "first_name_group",
+    "middle_name",
+    "surname",
+    "surname_sorted",
+    "surname_parts",
+    "surname_first_part",
+    "surname_last_part",
+    "birth_date",
+    "birth_date_swapped",
+    "birth_year",
+    "gender",
+    "postal_code",
+    "ssid",
+    "ssid_head",
+    "ssid_tail",
+    "ssid_ends",
+)
+"""The columns of a feature row, in the order tables are built."""
+
+_NOT_LETTER = re.compile(r"[^a-z ]+")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What a source says about one student, as text; empty text means missing."""
+
+    unique_id: str
+    first_name: str | None
+    middle_name: str | None
+    last_name: str | None
+    birth_date: str | None
+    gender: str | None = None
+    postal_code: str | None = None
+    ssid: str | None = None
+
+
+@lru_cache(maxsize=1 << 16)
+def simplify(name: str) -> str:
+    """Return ``name`` in lower case, without accents or punctuation.
+
+    Apostrophes vanish (``O'Brien`` -> ``obrien``), hyphens and dots become
+    spaces, and runs of spaces become one: ``Núñez-Peña`` -> ``nunez pena``.
+    """
+    decomposed = unicodedata.normalize("NFKD", name.replace("\u2019", "'"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    lowered = plain.casefold().replace("'", "").replace("`", "")
+    lowered = lowered.replace("-", " ").replace(".", " ").replace(",", " ")
+    return _SPACES.sub(" ", _NOT_LETTER.sub("", lowered)).strip()
+
+
+@cache
+def nickname_groups() -> dict[str, str]:
+    """Return each known given name or nickname, simplified, with its group key.
+
+    Names joined by a nickname share a group (union-find over the table);
+    the key is the group's alphabetically first name.
+    """
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.setdefault(name, name) != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for name, nickname in _nickname_pairs():
+        first, second = root(name), root(nickname)
+        if first != second:
+            low, high = sorted((first, second))
+            parent[high] = low
+    return {name: root(name) for name in parent}
+
+
+def _nickname_pairs() -> Iterable[tuple[str, str]]:
+    table = resources.files("sislink.link") / "data" / NICKNAMES_FILE
+    lines = table.read_text(encoding="utf-8").splitlines()
+    for row in csv.DictReader(lines):
+        yield simplify(row["name"]), simplify(row["nickname"])
+
+
+@lru_cache(maxsize=1 << 16)
+def first_name_group(first_name: str) -> str:
+    """Return the nickname group of a simplified first name's first word."""
+    word = first_name.split(" ", 1)[0]
+    return nickname_groups().get(word, word)
+
+
+@lru_cache(maxsize=1 << 16)
+def surname_parts(surname: str) -> tuple[str, ...]:
+    """Return the parts of a simplified surname, particles left out."""
+    words = surname.split(" ")
+    parts = tuple(w for w in words if w and w not in SURNAME_PARTICLES)
+    return parts or tuple(w for w in words if w)
+
+
+def swapped_birth_date(birth_date: str) -> str | None:
+    """Return the ISO date with day and month exchanged, if that is another date."""
+    try:
+        parsed = date.fromisoformat(birth_date)
+    except ValueError:
+        return None
+    if parsed.day > 12 or parsed.day == parsed.month:
+        return None
+    return f"{parsed.year:04d}-{parsed.day:02d}-{parsed.month:02d}"
+
+
+def _blank(value: str | None) -> str | None:
+    if value is None:
+        return None
+    stripped = value.strip()
+    return stripped or None
+
+
+def feature_row(person: Person) -> dict[str, object]:
+    """Return the feature row of ``person``; missing values are None."""
+    first = _simplified(person.first_name)
+    middle = _simplified(person.middle_name)
+    last = _simplified(person.last_name)
+    parts = surname_parts(last) if last else ()
+    birth = _blank(person.birth_date)
+    ssid = _blank(person.ssid)
+    postal = _blank(person.postal_code)
+    gender = _blank(person.gender)
+    return {
+        "unique_id": person.unique_id,
+        "first_name": first.replace(" ", "") if first else None,
+        "first_name_group": first_name_group(first) if first else None,
+        "middle_name": middle.replace(" ", "") if middle else None,
+        "surname": last.replace(" ", "") if last else None,
+        "surname_sorted": " ".join(sorted(parts)) if parts else None,
+        "surname_parts": list(parts) if parts else None,
+        "surname_first_part": parts[0] if parts else None,
+        "surname_last_part": parts[-1] if parts else None,
+        "birth_date": birth,
+        "birth_date_swapped": swapped_birth_date(birth) if birth else None,
+        "birth_year": birth[:4] if birth else None,
+        "gender": gender.upper()[:1] if gender else None,
+        "postal_code": postal[:5] if postal else None,
+        "ssid": ssid,
+        "ssid_head": ssid[:5] if ssid and len(ssid) >= 8 else None,
+        "ssid_tail": ssid[-5:] if ssid and len(ssid) >= 8 else None,
+        "ssid_ends": ssid[:4] + ssid[-4:] if ssid and len(ssid) >= 8 else None,
+    }
+
+
+def _simplified(value: str | None) -> str | None:
+    text = _blank(value)
+    if text is None:
+        return None
+    return simplify(text) or None
+
+
+def feature_columns(people: Iterable[Person]) -> dict[str, list[object]]:
+    """Return the feature rows of ``people`` as columns, ready for an Arrow table."""
+    columns: dict[str, list[object]] = {name: [] for name in FEATURE_COLUMNS}
+    for person in people:
+        row = feature_row(person)
+        for name in FEATURE_COLUMNS:
+            columns[name].append(row[name])
+    return columns
+
+
+def person_from_student(unique_id: str, data: Mapping[str, object]) -> Person:
+    """Return the matching view of a canonical student record's data."""
+
+    def text(name: str) -> str | None:
+        value = data.get(name)
+        return None if value is None else str(value)
+
+    return Person(
+        unique_id,
+        text("first_name"),
+        text("middle_name"),
+        text("last_surname"),
+        text("birth_date"),
+        text("sex"),
+        text("postal_code"),
+        text("state_student_id"),
+    )

@@ -1,0 +1,296 @@
+"""The Splink model of the person index: comparisons, blocking rules, training.
+
+Comparisons and blocking rules use only equality on the features of
+``sislink.link.features`` and Splink's own comparison levels (Jaro-Winkler,
+Levenshtein, Damerau-Levenshtein, array intersection), which Splink writes
+in each backend's SQL dialect. So a model trained here on DuckDB predicts
+unchanged on Splink's Spark backend (``SparkAPI``), where Damerau-Levenshtein
+comes from the similarity jar that ``SparkAPI`` registers by default.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from importlib import resources
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_FILE = "default_model.json"
+
+LAMBDA_PRIOR = 0.0001
+"""Prior probability that two random records are one child, before training."""
+
+MINIMUM_M = 0.0005
+"""Floor on a trained m probability, so that no level rules a match out alone.
+
+EM on data without a single example of a level (an SSID on the wrong child,
+say) drives its m probability to 0 and its weight to minus infinity; the
+floor keeps such evidence strong but finite.
+"""
+
+DIFFERENT_FIRST_NAME_M = 0.005
+"""Assumed share of one child's record pairs with unrelated first names.
+
+EM would learn it from data in which twins (same surname, birth date and
+address) look like one child with two first names, and so would weaken the
+one field that tells twins apart. This is an assumption, not an estimate.
+"""
+
+DIFFERENT_SSID_M = 0.002
+"""Assumed share of one child's record pairs with unrelated SSIDs (an SSID
+on the wrong child, or a retired one without its replacement). An
+assumption, for the same reason as ``DIFFERENT_FIRST_NAME_M``."""
+
+TRAINING_U_PAIRS = 2_000_000
+"""Random pairs sampled to estimate the u probabilities."""
+
+
+def _level(level: Any, label: str, m: float, u: float, *, fixed: bool = False) -> Any:
+    return level.configure(
+        m_probability=m,
+        u_probability=u,
+        label_for_charts=label,
+        fix_m_probability=fixed,
+    )
+
+
+def _first_name() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="first_name",
+        comparison_description="first name",
+        comparison_levels=[
+            cll.NullLevel("first_name").configure(
+                label_for_charts="first name missing", is_null_level=True
+            ),
+            _level(cll.ExactMatchLevel("first_name"), "same first name", 0.85, 0.01),
+            _level(
+                cll.ColumnsReversedLevel("first_name", "surname", symmetrical=True),
+                "first and last names swapped",
+                0.01,
+                0.00001,
+            ),
+            _level(
+                cll.ExactMatchLevel("first_name_group"),
+                "nickname or first word of the same first name",
+                0.06,
+                0.01,
+            ),
+            _level(
+                cll.JaroWinklerLevel("first_name", 0.92),
+                "first name spelled alike (Jaro-Winkler >= 0.92)",
+                0.04,
+                0.005,
+            ),
+            _level(
+                cll.ElseLevel(),
+                "different first name",
+                DIFFERENT_FIRST_NAME_M,
+                0.975,
+                fixed=True,
+            ),
+        ],
+    )
+
+
+def _surname() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="surname",
+        comparison_description="surname",
+        comparison_levels=[
+            cll.NullLevel("surname").configure(
+                label_for_charts="surname missing", is_null_level=True
+            ),
+            _level(cll.ExactMatchLevel("surname"), "same surname", 0.85, 0.01),
+            _level(
+                cll.ColumnsReversedLevel("first_name", "surname", symmetrical=True),
+                "first and last names swapped",
+                0.01,
+                0.00001,
+            ),
+            _level(
+                cll.ExactMatchLevel("surname_sorted"),
+                "same surname parts in another order",
+                0.02,
+                0.0001,
+            ),
+            _level(
+                cll.ArrayIntersectLevel("surname_parts", 1),
+                "one surname part in common (compound surname)",
+                0.04,
+                0.01,
+            ),
+            _level(
+                cll.JaroWinklerLevel("surname", 0.92),
+                "surname spelled alike (Jaro-Winkler >= 0.92)",
+                0.04,
+                0.005,
+            ),
+            _level(cll.ElseLevel(), "different surname", 0.03, 0.975),
+        ],
+    )
+
+
+def _birth_date() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_description="birth date",
+        comparison_levels=[
+            cll.NullLevel("birth_date").configure(
+                label_for_charts="birth date missing", is_null_level=True
+            ),
+            _level(cll.ExactMatchLevel("birth_date"), "same birth date", 0.95, 0.0003),
+            _level(
+                cll.CustomLevel('"birth_date_l" = "birth_date_swapped_r"'),
+                "day and month swapped",
+                0.01,
+                0.0003,
+            ),
+            _level(
+                cll.DamerauLevenshteinLevel("birth_date", 1),
+                "birth date one digit apart",
+                0.03,
+                0.01,
+            ),
+            _level(cll.ElseLevel(), "different birth date", 0.01, 0.99),
+        ],
+    )
+
+
+def _ssid() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="ssid",
+        comparison_description="state student id",
+        comparison_levels=[
+            cll.NullLevel("ssid").configure(
+                label_for_charts="state student id missing", is_null_level=True
+            ),
+            _level(cll.ExactMatchLevel("ssid"), "same state student id", 0.97, 1e-6),
+            _level(
+                cll.DamerauLevenshteinLevel("ssid", 1),
+                "state student id one digit or one transposition apart",
+                0.02,
+                1e-5,
+            ),
+            _level(
+                cll.ElseLevel(),
+                "different state student id",
+                DIFFERENT_SSID_M,
+                0.99999,
+                fixed=True,
+            ),
+        ],
+    )
+
+
+def _exact(column: str, description: str, m: float, u: float) -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_description=description,
+        comparison_levels=[
+            cll.NullLevel(column).configure(
+                label_for_charts=f"{description} missing", is_null_level=True
+            ),
+            _level(cll.ExactMatchLevel(column), f"same {description}", m, u),
+            _level(cll.ElseLevel(), f"different {description}", 1 - m, 1 - u),
+        ],
+    )
+
+
+def blocking_rules() -> list[Any]:
+    """Return the rules that choose the pairs to compare, each plain equality."""
+    return [
+        block_on("ssid"),
+        block_on("ssid_head"),
+        block_on("ssid_tail"),
+        block_on("ssid_ends"),
+        block_on("first_name_group", "birth_date"),
+        block_on("surname_first_part", "birth_date"),
+        block_on("surname_last_part", "birth_date"),
+        block_on("first_name_group", "surname", "birth_year"),
+        block_on("first_name_group", "surname_first_part", "postal_code"),
+        CustomRule('l."first_name" = r."surname" AND l."surname" = r."first_name"'),
+    ]
+
+
+def settings_creator(link_type: str = "link_only") -> SettingsCreator:
+    """Return the untrained model: comparisons with priors and blocking rules."""
+    return SettingsCreator(
+        link_type=link_type,  # type: ignore[arg-type]
+        unique_id_column_name="unique_id",
+        comparisons=[
+            _first_name(),
+            _surname(),
+            _birth_date(),
+            _exact("gender", "gender", 0.97, 0.5),
+            _exact("postal_code", "postal code", 0.8, 0.05),
+            _ssid(),
+        ],
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        probability_two_random_records_match=LAMBDA_PRIOR,
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
+    )
+
+
+def untrained_model() -> dict[str, Any]:
+    """Return the untrained model as a Splink settings dictionary (DuckDB dialect)."""
+    return settings_creator().create_settings_dict("duckdb")
+
+
+def default_model() -> dict[str, Any]:
+    """Return the model shipped with sislink, trained on generated students."""
+    import json
+
+    path = resources.files("sislink.link") / "data" / DEFAULT_MODEL_FILE
+    if not path.is_file():
+        return untrained_model()
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def with_link_type(model: dict[str, Any], link_type: str) -> dict[str, Any]:
+    """Return a copy of ``model`` for another link type (link_only, dedupe_only)."""
+    changed = copy.deepcopy(model)
+    changed["link_type"] = link_type
+    return changed
+
+
+def floor_m_probabilities(model: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``model`` with every m probability at least ``MINIMUM_M``."""
+    changed = copy.deepcopy(model)
+    for comparison in changed["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m = level.get("m_probability")
+            if m is not None and not level.get("is_null_level"):
+                level["m_probability"] = max(float(m), MINIMUM_M)
+    return changed
+
+
+def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """Return, per comparison, each comparison vector value's level label."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = [
+            level
+            for level in comparison["comparison_levels"]
+            if not level.get("is_null_level")
+        ]
+        by_value = {
+            len(levels) - 1 - i: lv["label_for_charts"] for i, lv in enumerate(levels)
+        }
+        null_labels = [
+            lv["label_for_charts"]
+            for lv in comparison["comparison_levels"]
+            if lv.get("is_null_level")
+        ]
+        by_value[-1] = null_labels[0] if null_labels else "missing"
+        labels[name] = by_value
+    return labels
