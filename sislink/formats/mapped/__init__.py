@@ -1,10 +1,6 @@
 """Vendor SIS exports read and written through declared mappings (TOML files)."""
 
-from sislink.formats.mapped.checks import (
-    MappingProblem,
-    check_mapping_file,
-    check_mapping_text,
-)
+from sislink.formats.mapped.checks import check_mapping_file, check_mapping_text
 from sislink.formats.mapped.mapping import (
     BUILTIN_FOLDER,
     FileMap,
@@ -14,6 +10,7 @@ from sislink.formats.mapped.mapping import (
     builtin_mappings,
     load_mapping,
 )
+from sislink.formats.mapped.problems import MappingProblem
 from sislink.formats.mapped.reader import MappedCsvReader, reader_class
 from sislink.formats.mapped.writer import mapped_writer
 

@@ -11,8 +11,6 @@ import difflib
 import re
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from sislink.formats.mapped.mapping import (
     VendorMapping,
     column_key,
 )
+from sislink.formats.mapped.problems import MappingProblem, date_format_problem
 from sislink.formats.text import check_encoding
 from sislink.model import KINDS, RecordKind
 from sislink.model.codes import CODE_SETS
@@ -50,36 +49,8 @@ RECORD_KEYS = frozenset({"kind", "columns"})
 SKIP_KEYS = frozenset({"column", "values", "reason"})
 
 FORMAT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-DATE_DIRECTIVES = frozenset("YymdbB%")
-"""strptime directives a date format may use: year, month, day, literal %."""
 FORBIDDEN_DELIMITERS = frozenset({'"', "'", "\r", "\n", " "})
 TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-@dataclass(frozen=True, slots=True)
-class MappingProblem:
-    """One problem in a mapping file."""
-
-    code: str
-    message: str
-    fix: str
-    where: str
-    """The TOML path of the value, such as ``files[1].records[2].columns``."""
-    line: int | None = None
-
-    def describe(self) -> str:
-        """Return the problem as one line with its place."""
-        place = f"line {self.line}, " if self.line else ""
-        return f"{place}{self.where or 'file'}: {self.message}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "fix": self.fix,
-            "where": self.where,
-            "line": self.line,
-        }
 
 
 def check_mapping_file(
@@ -141,6 +112,7 @@ class _Walker:
 
     def mapping(self, document: dict[str, Any], origin: str) -> VendorMapping | None:
         self.unknown_keys(document, TOP_KEYS, ())
+
         name = self.text(document, "name", (), required=True)
         if name and not FORMAT_NAME.match(name):
             self.problem(
@@ -151,6 +123,8 @@ class _Walker:
             )
         description = self.text(document, "description", (), required=True)
         source = self.text(document, "source", (), required=True)
+
+        # How the files are written, then what they carry.
         encoding = self.encoding(document)
         delimiter = self.delimiter(document)
         quoted = self.flag(document, "quoted", (), True)
@@ -161,6 +135,7 @@ class _Walker:
         assumptions = self.assumptions(document)
         if self.problems:
             return None
+
         return VendorMapping(
             name=name or "",
             description=description or "",
@@ -529,29 +504,6 @@ class _Walker:
             'write lines like EXITDATE = "ASSUMPTION: ..." under [assumptions]',
         )
         return {}
-
-
-def date_format_problem(date_format: str) -> str | None:
-    """Return why ``date_format`` cannot read calendar dates, or None."""
-    directives = set(re.findall(r"%(.)", date_format))
-    other = sorted(directives - DATE_DIRECTIVES)
-    if other:
-        shown = ", ".join(f"%{d}" for d in other)
-        return f"it uses {shown}, which are not year, month or day parts"
-    if not directives & {"Y", "y"}:
-        return "it has no year (%Y)"
-    if not directives & {"m", "b", "B"}:
-        return "it has no month (%m)"
-    if "d" not in directives:
-        return "it has no day (%d)"
-    sample = date(2001, 11, 23)
-    try:
-        parsed = datetime.strptime(sample.strftime(date_format), date_format).date()
-    except ValueError:
-        return "a date written in it cannot be read back"
-    if parsed != sample:
-        return "a date written in it reads back as another date"
-    return None
 
 
 def _show(path: tuple[PathPart, ...]) -> str:

@@ -133,6 +133,14 @@ class _FileReading:
     def _start(self, first: TextRow) -> Iterator[Finding]:
         """Set the column positions from the header (or the declared order)."""
         names = first.cells if self.text_format.header else list(self.file_map.order)
+        if not any(name.strip() for name in names):
+            yield file_error(
+                self.path,
+                f"line {first.line} is empty where the header row belongs",
+                "export the file again with column names on the first row",
+                line=first.line,
+            )
+            return
         self.width = len(names)
         for position, name in enumerate(names):
             self.positions.setdefault(column_key(name), position)
@@ -210,6 +218,16 @@ def _own_columns(file_map: FileMap) -> dict[RecordKind, list[str]]:
     }
 
 
+def _listed_files(mapping: VendorMapping) -> tuple[str, ...]:
+    """Return the file names to list: a pattern follows the name the writer uses."""
+    listed: list[str] = []
+    for file_map in mapping.files:
+        if file_map.write_name != file_map.name:
+            listed.append(file_map.write_name)
+        listed.append(file_map.name)
+    return tuple(listed)
+
+
 def reader_class(mapping: VendorMapping) -> type[MappedCsvReader]:
     """Return a reader class registered under the mapping's format name."""
     return type(
@@ -219,7 +237,7 @@ def reader_class(mapping: VendorMapping) -> type[MappedCsvReader]:
             "mapping": mapping,
             "name": mapping.name,
             "description": mapping.description,
-            "files": tuple(f.name for f in mapping.files),
+            "files": _listed_files(mapping),
             "kinds": mapping.kinds,
             "default_encoding": mapping.encoding,
         },

@@ -8,8 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from sislink.formats.mapped.checks import MappingProblem
 from sislink.formats.mapped.mapping import VendorMapping
+from sislink.formats.mapped.problems import MappingProblem
 
 
 def summary_json(mapping: VendorMapping) -> dict[str, Any]:
@@ -58,26 +58,40 @@ def print_check(
     """Print each problem with its place and fix, or a summary of a valid mapping."""
     if problems:
         noun = "problem" if len(problems) == 1 else "problems"
-        console.print(f"{escape(str(path))}: {len(problems)} {noun}", highlight=False)
+        console.print(
+            f"{escape(str(path))}: {len(problems)} {noun}",
+            highlight=False,
+            soft_wrap=True,
+        )
         for problem in problems:
-            console.print(f"  {escape(problem.describe())}", highlight=False)
-            console.print(f"    fix: {escape(problem.fix)}", highlight=False)
+            console.print(
+                f"  {escape(problem.describe())}", highlight=False, soft_wrap=True
+            )
+            console.print(
+                f"    fix: {escape(problem.fix)}", highlight=False, soft_wrap=True
+            )
         return
     assert mapping is not None
     console.print(
         f"{escape(str(path))} is a valid mapping for format {mapping.name}",
         highlight=False,
+        soft_wrap=True,
     )
     for file_map in mapping.files:
         kinds = ", ".join(
             f"{record.kind} ({len(record.columns)} columns)"
             for record in file_map.records
         )
-        console.print(f"  {escape(file_map.name)}: {kinds}", highlight=False)
+        console.print(
+            f"  {escape(file_map.name)}: {kinds}", highlight=False, soft_wrap=True
+        )
     for crosswalk in mapping.crosswalks:
         console.print(
             f"  crosswalk {crosswalk.code_set}: {len(crosswalk.mapping)} codes",
             highlight=False,
+            soft_wrap=True,
         )
     for subject in mapping.assumptions:
-        console.print(f"  assumption about {escape(subject)}", highlight=False)
+        console.print(
+            f"  assumption about {escape(subject)}", highlight=False, soft_wrap=True
+        )

@@ -33,8 +33,8 @@ def json_error(path: Path, exc: ijson.JSONError, students_read: int) -> Finding:
     )
     return file_error(
         path,
-        f"is not valid JSON at {where}: {reason}. The {students_read} students "
-        "before it were read and checked, and nothing was stored",
+        f"is not valid JSON at {where}: {reason}. Students read before the "
+        f"fault: {students_read}; they were checked, and nothing was stored",
         "fix the JSON at that place, or fetch the file from the API again",
         line=line,
     )

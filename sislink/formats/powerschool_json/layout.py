@@ -1,13 +1,12 @@
 """The PowerSchool ``/ws/v1`` student resource as sislink reads it.
 
-Confirmed: the fields below (``id`` is the DCID, ``local_id`` the student
-number, ``name``, ``demographics`` and ``school_enrollment``) from the public
-description of the API's ``students.student`` payload, and the enroll status
-codes -1 pre-registered, 0 active, 1 inactive, 2 transferred out, 3
-graduated, 4 imported historical, as districts running PowerSchool publish
-them (Glenbard District 87's "Enrollment Status Definitions"). Grade and
-gender codes are PowerSchool's own, so they go through the powerschool-csv
-mapping's crosswalks.
+Confirmed: the fields below, from the public description of the API's
+``students.student`` payload. ``id`` is the DCID and ``local_id`` the
+student number. The enroll status codes are -1 pre-registered, 0 active,
+1 inactive, 2 transferred out, 3 graduated and 4 imported historical, as
+Glenbard District 87 publishes them in its PowerSchool notes ("Enrollment
+Status Definitions"). Grade and gender codes are PowerSchool's own, so they
+go through the powerschool-csv mapping's crosswalks.
 
 Assumptions, each unconfirmed by a public source:
 

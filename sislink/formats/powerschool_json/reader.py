@@ -25,6 +25,7 @@ from sislink.validate import rules
 STUDENT_PREFIXES = frozenset(
     {"students.student", "students.student.item", "student", "student.item", "item"}
 )
+SCALAR_EVENTS = frozenset({"null", "boolean", "integer", "double", "number", "string"})
 WRAPPER_KEYS = frozenset({"students", "student"})
 PAGE_NUMBER = re.compile(r"(\d+)")
 
@@ -106,11 +107,16 @@ def _student_objects(handle: BinaryIO) -> Iterator[Any]:
             if builder is None:
                 continue
         if builder is None:
-            if event == "start_map" and prefix in STUDENT_PREFIXES:
-                builder = ijson.ObjectBuilder()
-                depth = 0
-            else:
+            if prefix not in STUDENT_PREFIXES:
                 continue
+            if event in SCALAR_EVENTS and prefix.endswith("item"):
+                # Not an object: yielded so that it becomes a finding.
+                yield value
+                continue
+            if event != "start_map":
+                continue
+            builder = ijson.ObjectBuilder()
+            depth = 0
         builder.event(event, value)
         if event in ("start_map", "start_array"):
             depth += 1
