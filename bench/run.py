@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -206,6 +207,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def source_revision() -> str:
+    """Return the git commit of the measured code.
+
+    The commit is marked when ``sislink/`` has uncommitted changes, because
+    then the figures belong to code that no commit contains.
+    """
+    try:
+        commit = _git("rev-parse", "--short", "HEAD")
+        changes = _git("status", "--porcelain", "--", "sislink")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    if changes:
+        return f"{commit}, with uncommitted changes in sislink/"
+    return commit
+
+
+def _git(*arguments: str) -> str:
+    completed = subprocess.run(
+        ["git", *arguments],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return completed.stdout.strip()
+
+
 def _split(names: str) -> list[str]:
     return [name.strip() for name in names.split(",") if name.strip()]
 
@@ -253,10 +281,11 @@ def _machine_table(machine: Machine, backends: list[Backend]) -> str:
         ["memory", machine.memory_text()],
         ["operating system", f"{machine.operating_system}, {machine.kernel}"],
         ["Python", machine.python],
+        ["sislink commit", source_revision()],
     ]
     for backend in backends:
         rows.append([backend.label, backend.version()])
-    return markdown.table(["machine", ""], rows, numeric=False)
+    return markdown.table(["machine and software", ""], rows, numeric=False)
 
 
 def _workload_section(workload: Workload) -> str:
