@@ -19,14 +19,18 @@ from sqlalchemy import Engine
 from typer.core import TyperGroup
 
 from sislink import views
+from sislink.cli_compliance import register as register_compliance_commands
+from sislink.cli_identity import register as register_identity_commands
 from sislink.errors import SislinkError, UsageError
 from sislink.export import export
 from sislink.formats import READERS
 from sislink.formats.mapped import check_mapping_file, load_mapping
 from sislink.formats.mapped import report as mapping_report
+from sislink.held import confirm_held, discard_held
 from sislink.model.codes import ORGANIZATION_KIND
 from sislink.model.summary import SubmissionResult
 from sislink.pipeline import SubmissionRequest, submit
+from sislink.report.findings import render_findings
 from sislink.store.audit import record_event
 from sislink.store.database import (
     check_schema,
@@ -43,6 +47,8 @@ from sislink.store.organizations import (
     district_organization,
     get_organization,
 )
+from sislink.validate import RULES
+from sislink.validate.guard import DEFAULT_SHARE, GuardLimits
 
 log = logging.getLogger("sislink")
 console = Console()
@@ -89,6 +95,10 @@ app.add_typer(roster_app, name="roster")
 app.add_typer(person_app, name="person")
 mapping_app = typer.Typer(cls=GuardedGroup, help="Check vendor mapping files.")
 app.add_typer(mapping_app, name="mapping")
+submission_app = typer.Typer(
+    cls=GuardedGroup, help="Confirm or discard submissions held for review."
+)
+app.add_typer(submission_app, name="submission")
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON object instead of a table.")
@@ -320,7 +330,18 @@ EncodingOption = Annotated[
 DryRunOption = Annotated[
     bool,
     typer.Option(
-        "--dry-run", help="Validate and compute the changes, then write nothing."
+        "--dry-run",
+        help="Validate, link and compute the changes, print them, then write nothing.",
+    ),
+]
+MaxEndShareOption = Annotated[
+    float,
+    typer.Option(
+        "--max-end-share",
+        min=0.1,
+        max=100.0,
+        help="Percent of an organization's active records of a kind that one "
+        "snapshot may end or reject before it is held for confirmation.",
     ),
 ]
 
@@ -350,6 +371,7 @@ def submit_command(
     ] = False,
     encoding: EncodingOption = None,
     mapping: MappingOption = None,
+    max_end_share: MaxEndShareOption = DEFAULT_SHARE * 100,
     dry_run: DryRunOption = False,
     json_output: JsonOption = False,
 ) -> None:
@@ -362,6 +384,7 @@ def submit_command(
         dry_run=dry_run,
         encoding=encoding,
         mapping=mapping,
+        limits=GuardLimits(max_end_share / 100),
     )
     _run_submission(request, json_output)
 
@@ -376,6 +399,7 @@ def roster_load(
     ] = None,
     encoding: EncodingOption = None,
     mapping: MappingOption = None,
+    max_end_share: MaxEndShareOption = DEFAULT_SHARE * 100,
     dry_run: DryRunOption = False,
     json_output: JsonOption = False,
 ) -> None:
@@ -391,8 +415,90 @@ def roster_load(
         dry_run=dry_run,
         encoding=encoding,
         mapping=mapping,
+        limits=GuardLimits(max_end_share / 100),
     )
     _run_submission(request, json_output)
+
+
+@submission_app.command("confirm")
+def submission_confirm(
+    submission_id: Annotated[int, typer.Argument(help="Id of the held submission.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Apply a held submission as it was sent, against the data as it is now."""
+    result = confirm_held(State.engine(), submission_id, actor="cli")
+    if json_output:
+        _print_json({"confirmed": submission_id, **result.to_json()})
+    else:
+        console.print(f"submission {submission_id} confirmed", highlight=False)
+        views.print_result(console, result)
+    if _input_failed(result):
+        raise typer.Exit(1)
+
+
+@submission_app.command("discard")
+def submission_discard(
+    submission_id: Annotated[int, typer.Argument(help="Id of the held submission.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Discard a held submission; its files and findings stay in the history."""
+    discard_held(State.engine(), submission_id, actor="cli")
+    if json_output:
+        _print_json({"discarded": submission_id})
+    else:
+        console.print(f"submission {submission_id} discarded", highlight=False)
+
+
+@app.command("rules")
+def rules_command(json_output: JsonOption = False) -> None:
+    """List every validation rule: code, severity, kinds, fields and source."""
+    rows = [
+        {
+            "code": rule.code,
+            "severity": rule.severity.value,
+            "kinds": [kind.value for kind in rule.kinds],
+            "fields": list(rule.fields),
+            "message": rule.message,
+            "fix": rule.fix,
+            "source": rule.source,
+        }
+        for rule in sorted(RULES.values(), key=lambda r: r.code)
+    ]
+    if json_output:
+        _print_json(rows)
+        return
+    table = Table("code", "severity", "checks", "source")
+    for rule in sorted(RULES.values(), key=lambda r: r.code):
+        checks = ", ".join(kind.value for kind in rule.kinds) or "files, any kind"
+        if rule.fields:
+            checks += ": " + ", ".join(rule.fields)
+        table.add_row(rule.code, rule.severity.value, checks, rule.source)
+    console.print(table)
+
+
+@app.command("issues")
+def issues_command(
+    submission_id: Annotated[int, typer.Argument(help="Id of the submission.")],
+    report_format: Annotated[
+        str, typer.Option("--format", "-f", help="csv, json or html.")
+    ] = "csv",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="File to write; default: standard output."),
+    ] = None,
+) -> None:
+    """Report one submission's findings: file, line, field, value, rule and fix."""
+    engine = State.engine()
+    with translate_errors(engine), engine.connect() as connection:
+        text = render_findings(connection, submission_id, report_format)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from exc
+    console.print(f"wrote {out}", highlight=False)
 
 
 @app.command("export")
@@ -516,6 +622,10 @@ def demo(
     )
     if json_output:
         _print_json(summary)
+
+
+register_identity_commands(app, person_app)
+register_compliance_commands(app)
 
 
 def main() -> None:

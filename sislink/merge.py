@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection
 
-from sislink.model import Finding, Record, RecordKind, Removed
+from sislink.model import KINDS, Finding, Record, RecordKind, Removed
 from sislink.model.summary import SubmissionResult
 from sislink.store.changes import Change
 from sislink.store.history import (
@@ -47,6 +47,8 @@ class Merger:
         self._current: dict[RecordKind, dict[str, CurrentVersion]] = {}
         self._seen: dict[RecordKind, set[str]] = {}
         self._digests: dict[RecordKind, dict[str, str]] = {}
+        self.active_before: dict[RecordKind, int] = {}
+        """Current records per kind when the submission started."""
 
     def check_duplicate(self, record: Record) -> list[Finding]:
         """Return a finding if this submission already had a record with this key."""
@@ -148,9 +150,25 @@ class Merger:
         self.changes.append(Change(removal.kind, removal.key, "end", stored.person_id))
         return True
 
+    def keys_touched(self) -> set[tuple[str, str]]:
+        """Return (kind, key) of every record this submission sent or ended."""
+        touched = {
+            (kind.value, key) for kind, keys in self._seen.items() for key in keys
+        }
+        touched.update((change.kind, change.record_key) for change in self.changes)
+        return touched
+
+    def seen_keys(self, kind: RecordKind) -> set[str]:
+        """Return the keys of ``kind`` this submission sent, accepted or not."""
+        return self._seen.get(kind, set())
+
     def finish_kinds(self, kinds: Iterable[RecordKind]) -> None:
-        """End the current records of ``kinds`` that this submission left out."""
-        for kind in sorted(kinds, key=list(RecordKind).index):
+        """End the current records of ``kinds`` that this submission left out.
+
+        Kinds whose records are events (``ended_when_absent`` off) are skipped.
+        """
+        ended_kinds = [kind for kind in kinds if KINDS[kind].ended_when_absent]
+        for kind in sorted(ended_kinds, key=list(RecordKind).index):
             seen = self._seen.get(kind, set())
             missing = [
                 (key, version)
@@ -170,6 +188,7 @@ class Merger:
         if current is None:
             current = load_current(self.connection, self.organization.id, kind)
             self._current[kind] = current
+            self.active_before[kind] = len(current)
         return current
 
 

@@ -191,10 +191,20 @@ def _parse_one(text: str, date_format: str) -> str | None:
             return date.fromisoformat(text).isoformat()
         except ValueError:
             return None
+    if text.isdigit() and len(text) != _digits_width(date_format):
+        # strptime reads "2016023" as %Y%m%d; a digits-only date has one width.
+        return None
     try:
         return datetime.strptime(text, date_format).date().isoformat()
     except ValueError:
         return None
+
+
+@cache
+def _digits_width(date_format: str) -> int:
+    """Return the width of a date written in ``date_format``, or 0 if it varies."""
+    sample = date(2000, 10, 10).strftime(date_format)
+    return len(sample) if sample.isdigit() else 0
 
 
 def _convert_code(

@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -48,13 +48,25 @@ from sislink.store.organizations import (
     register_organizations,
 )
 from sislink.store.schema import submission_files, submissions
-from sislink.store.submissions import store_findings, store_rejected
+from sislink.store.submissions import resolve_findings, store_findings, store_rejected
+from sislink.validate import checks as _checks  # noqa: F401 - registers the checks
 from sislink.validate import rules
+from sislink.validate.engine import Context, Validator
+from sislink.validate.guard import GuardLimits, check_mass_change
 from sislink.validate.references import ReferenceCheck
+from sislink.validate.stored import (
+    DEFAULT_GAP_DAYS,
+    overlapping_enrollments,
+    special_education_disappeared,
+    submission_gap,
+)
+from sislink.validate.submission import SubmissionChecks
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5_000
+HELD_PLACEHOLDER = "ID"
+"""Stands for a held submission's id in its finding until the id is known."""
 RETRIES = 3
 """Attempts for a submission that lost a race for a new identifier."""
 
@@ -88,6 +100,24 @@ class SubmissionRequest:
     actor: str = "cli"
     matcher: Matcher | None = None
     progress: Progress | None = None
+    limits: GuardLimits = field(default_factory=GuardLimits)
+    """How much of an organization's data one snapshot may end or reject."""
+    confirmed: bool = False
+    """Apply the submission whatever the mass-change guard says: a person
+    confirmed it after it was held."""
+    gap_days: int = DEFAULT_GAP_DAYS
+    """Days without a submission after which the next one flags the gap."""
+
+    def options(self) -> dict[str, object]:
+        """Return what a held submission needs to be run again as sent."""
+        return {
+            "snapshot": self.snapshot,
+            "encoding": self.encoding,
+            "mapping": str(self.mapping) if self.mapping else None,
+            "share": self.limits.share,
+            "minimum": self.limits.minimum,
+            "gap_days": self.gap_days,
+        }
 
 
 def submit(engine: Engine, request: SubmissionRequest) -> SubmissionResult:
@@ -161,7 +191,7 @@ def _run(
             )
             run = _SubmissionRun(connection, organization, request, covered, files)
             result = run.execute(reader.read([f.path for f in files]))
-            if result.status in ("committed", "held"):
+            if result.status == "committed":
                 log.info("submission %s: committing", result.submission_id)
                 transaction.commit()
             else:
@@ -170,8 +200,8 @@ def _run(
             transaction.rollback()
             raise
 
-    if result.status == "rejected":
-        result = _record_rejection(engine, organization, request, files, result)
+    if result.status in ("rejected", "held"):
+        result = _record_unapplied(engine, organization, request, files, result)
     log.info(
         "submission %s for organization %s: %s",
         result.submission_id,
@@ -181,29 +211,48 @@ def _run(
     return result
 
 
-def _record_rejection(
+def _record_unapplied(
     engine: Engine,
     organization: Organization,
     request: SubmissionRequest,
     files: list[SubmittedFile],
     result: SubmissionResult,
 ) -> SubmissionResult:
-    """Store a rejected submission with its findings, applying none of its records."""
+    """Store a rejected or held submission with its findings, applying nothing.
+
+    A held submission also keeps its files' bytes, so that it can be
+    confirmed later even when the files are gone.
+    """
     if request.dry_run:
         return result
+    held = result.status == "held"
     with engine.begin() as connection:
-        submission_id = _open_submission(connection, organization, request, files, [])
+        submission_id = _open_submission(
+            connection, organization, request, files, [], keep_files=held
+        )
+        result.submission_id = submission_id
+        if held:
+            # The held finding names the submission to confirm or discard.
+            result.findings = [
+                _with_submission(f, submission_id) for f in result.findings
+            ]
         store_findings(connection, organization.id, submission_id, result.findings)
         _close_submission(connection, submission_id, result, None)
         record_event(
             connection,
-            "submission-rejected",
+            f"submission-{result.status}",
             actor=request.actor,
             organization_id=organization.id,
             submission_id=submission_id,
         )
-    result.submission_id = submission_id
     return result
+
+
+def _with_submission(finding: Finding, submission_id: int) -> Finding:
+    if finding.code != rules.MASS_CHANGE_HELD.code:
+        return finding
+    fix = finding.fix.replace(f" {HELD_PLACEHOLDER}`", f" {submission_id}`")
+    return replace(finding, fix=fix)
 
 
 def _open_submission(
@@ -212,6 +261,8 @@ def _open_submission(
     request: SubmissionRequest,
     files: list[SubmittedFile],
     kinds: Iterable[RecordKind],
+    *,
+    keep_files: bool = False,
 ) -> int:
     submission_id: int = connection.execute(
         insert(submissions)
@@ -223,21 +274,21 @@ def _open_submission(
             kinds=sorted(kinds),
             counts={},
             started_at=datetime.now(UTC),
+            options=request.options(),
         )
         .returning(submissions.c.id)
     ).scalar_one()
-    connection.execute(
-        insert(submission_files),
-        [
-            {
-                "submission_id": submission_id,
-                "name": f.path.name,
-                "sha256": f.sha256,
-                "size_bytes": f.size_bytes,
-            }
-            for f in files
-        ],
-    )
+    for f in files:
+        # One row at a time: a held file's bytes can be large.
+        connection.execute(
+            insert(submission_files).values(
+                submission_id=submission_id,
+                name=f.path.name,
+                sha256=f.sha256,
+                size_bytes=f.size_bytes,
+                content=f.path.read_bytes() if keep_files else None,
+            )
+        )
     return submission_id
 
 
@@ -289,6 +340,11 @@ class _SubmissionRun:
         )
         self.read_count = 0
         self.removals: list[Removed] = []
+        self.validator = Validator(Context(date.today(), self.organization.code))
+        self.across = SubmissionChecks()
+        gap = submission_gap(self.connection, self.organization, self.request.gap_days)
+        if gap is not None:
+            self.result.findings.append(gap)
 
     def execute(self, items: Iterator[Any]) -> SubmissionResult:
         """Process every item a reader yields, then merge, number and close."""
@@ -304,11 +360,23 @@ class _SubmissionRun:
         self._stage("ending records left out")
         self._apply_removals()
         self.merger.finish_kinds(self.covered if self.request.snapshot else ())
+        students = self.merger.seen_keys(RecordKind.STUDENT)
+        self.result.findings += special_education_disappeared(
+            self.merger.changes, students
+        )
 
         result = self.result
         if any(f.code == "file-unreadable" for f in result.findings):
             result.status = "rejected"
             return result
+        if self._held():
+            return result
+        resolve_findings(
+            self.connection,
+            self.organization.id,
+            self.submission_id,
+            self.merger.keys_touched(),
+        )
 
         store_findings(
             self.connection, self.organization.id, self.submission_id, result.findings
@@ -323,6 +391,10 @@ class _SubmissionRun:
                 self.merger.changes,
             )
         result.change_versions = versions
+        if self.request.dry_run:
+            result.planned_changes = [
+                (str(c.kind), c.record_key, c.operation) for c in self.merger.changes
+            ]
         result.persons = self.linker.counts
         result.status = "dry-run" if self.request.dry_run else "committed"
         _close_submission(self.connection, self.submission_id, result, versions)
@@ -335,6 +407,21 @@ class _SubmissionRun:
             changes=len(self.merger.changes),
         )
         return result
+
+    def _held(self) -> bool:
+        """Apply the mass-change guard; return whether the submission is held."""
+        if self.request.confirmed:
+            return False
+        held = check_mass_change(
+            self.result,
+            self.merger.active_before,
+            self.request.limits,
+            HELD_PLACEHOLDER,
+        )
+        self.result.findings += held
+        if held and not self.request.dry_run:
+            self.result.hold()
+        return bool(held) and not self.request.dry_run
 
     def _apply_removals(self) -> None:
         """End the records the source removed, after every record was merged.
@@ -404,8 +491,7 @@ class _SubmissionRun:
     ) -> None:
         accepted: list[Record] = []
         for record, findings in batch:
-            findings += self.merger.check_duplicate(record)
-            findings += self.references.check(record)
+            findings += self._check(record)
             self._settle(record, findings, accepted)
 
         if kind is RecordKind.STUDENT:
@@ -413,6 +499,10 @@ class _SubmissionRun:
         else:
             for record in accepted:
                 record.person_id = self.references.person_of(record)
+        if kind is RecordKind.ENROLLMENT:
+            self.result.findings += overlapping_enrollments(
+                self.connection, self.organization, accepted
+            )
         if kind is RecordKind.ORGANIZATION:
             codes = register_organizations(
                 self.connection,
@@ -421,6 +511,16 @@ class _SubmissionRun:
             )
             self.references.add_organizations(codes)
         self.merger.merge(kind, accepted)
+
+    def _check(self, record: Record) -> list[Finding]:
+        """Return the findings of every rule on one record, in the submission."""
+        across = self.across.check(record)
+        two_children = rules.LOCAL_ID_TWO_CHILDREN.code
+        if any(f.code == two_children for f in across):
+            found = across  # more than a duplicate key: two different children
+        else:
+            found = self.merger.check_duplicate(record) + across
+        return found + self.references.check(record) + self.validator.check(record)
 
     def _settle(
         self, record: Record, findings: list[Finding], accepted: list[Record]

@@ -51,32 +51,16 @@ def print_result(console: Console, result: SubmissionResult) -> None:
         f"[bold]{result.status}[/]",
         highlight=False,
     )
-    table = Table(
-        "kind",
-        "read",
-        "accepted",
-        "rejected",
-        "skipped",
-        "inserted",
-        "updated",
-        "ended",
-        "unchanged",
-    )
+    held = result.status == "held"
+    columns = ["read", "accepted", "rejected", "skipped"]
+    columns += ["held"] if held else []
+    columns += ["inserted", "updated", "ended", "unchanged"]
+    table = Table("kind", *columns)
     for kind in RecordKind:
-        c = result.kinds.get(kind)
-        if c is None:
-            continue
-        numbers = (
-            c.read,
-            c.accepted,
-            c.rejected,
-            c.skipped,
-            c.inserted,
-            c.updated,
-            c.ended,
-            c.unchanged,
-        )
-        table.add_row(kind.value, *(f"{n:,}" for n in numbers))
+        counts = result.kinds.get(kind)
+        if counts is not None:
+            numbers = [getattr(counts, name) for name in columns]
+            table.add_row(kind.value, *(f"{n:,}" for n in numbers))
     console.print(table)
     persons = result.persons
     issues = result.severity_counts()
@@ -89,6 +73,33 @@ def print_result(console: Console, result: SubmissionResult) -> None:
     if result.change_versions:
         first, last = result.change_versions
         console.print(f"change versions {first}-{last}", highlight=False)
+    for finding in result.findings:
+        if finding.code == "mass-change-held":
+            console.print(f"[bold]held:[/] {finding.message}. {finding.fix}")
+    if result.status == "dry-run":
+        _print_planned(console, result.planned_changes)
+
+
+PLANNED_SHOWN = 20
+"""Planned changes a dry run prints; ``--json`` lists them all."""
+
+
+def _print_planned(console: Console, planned: list[tuple[str, str, str]]) -> None:
+    console.print(
+        f"dry run: {len(planned):,} changes would be applied; nothing was written",
+        highlight=False,
+    )
+    if not planned:
+        return
+    table = Table("operation", "kind", "record key")
+    for kind, key, operation in planned[:PLANNED_SHOWN]:
+        table.add_row(operation, kind, key)
+    console.print(table)
+    if len(planned) > PLANNED_SHOWN:
+        console.print(
+            f"... and {len(planned) - PLANNED_SHOWN:,} more (all with --json)",
+            highlight=False,
+        )
 
 
 def changes_json(

@@ -67,13 +67,17 @@ def special_education_at(
         _service(rng, organization, template, plan_id, start)
         for template in profile.services
     )
+    begin = max(profile.initial.meeting, entry)
+    # The program and the plan both carry the disability: take it on the
+    # later of their start dates, so that 281 never outlives its age band.
+    on = max(start, begin)
     return SpecialEducation(
-        primary_disability=disability_at(profile.primary, profile.birth, start),
-        secondary_disability=disability_at(profile.secondary, profile.birth, start),
+        primary_disability=disability_at(profile.primary, profile.birth, on),
+        secondary_disability=disability_at(profile.secondary, profile.birth, on),
         setting=profile.setting,
         general_education_participation=profile.participation,
         hours_per_week=profile.hours_per_week,
-        begin_date=iso(max(profile.initial.meeting, entry)),
+        begin_date=iso(begin),
         evaluations=_evaluations(rng, organization, profile, year),
         plans=tuple(plans),
         services=services,

@@ -24,7 +24,7 @@ from sislink.link.engine import (
     IndexRows,
     Thresholds,
 )
-from sislink.link.features import person_from_student
+from sislink.link.features import Person, person_from_student
 from sislink.link.model import default_model
 from sislink.link.trusted import MatchOutcome
 from sislink.model import Record, RecordKind
@@ -103,13 +103,7 @@ class IndexMatcher:
                     self._thresholds = Thresholds(
                         link=stored.link_threshold, review=stored.review_threshold
                     )
-        columns = record_versions.c
-        query = select(columns.id, columns.person_id, columns.data).where(
-            columns.kind == RecordKind.STUDENT.value,
-            columns.valid_to_submission_id.is_(None),
-            columns.person_id.is_not(None),
-        )
-        rows = list(connection.execute(query.execution_options(yield_per=10_000)))
+        rows = _current_students(connection)
         ssids = [
             str(r.data.get("state_student_id"))
             for r in rows
@@ -122,10 +116,10 @@ class IndexMatcher:
         self._index = index
         log.info("person index loaded: %d current student records", len(rows))
 
-    def _person(self, unique_id: str, data: dict[str, Any]) -> Any:
+    def _person(self, unique_id: str, data: dict[str, Any]) -> Person:
         person = person_from_student(unique_id, data)
         if person.ssid and person.ssid in self._replacements:
-            return type(person)(
+            return Person(
                 person.unique_id,
                 person.first_name,
                 person.middle_name,
@@ -152,3 +146,22 @@ def _outcome(
         int(runner_up.entity) if runner_up else None,
         runner_up.probability if runner_up else None,
     )
+
+
+def _current_students(connection: Connection) -> list[Any]:
+    """Return the id, person and data of every current student record of a person."""
+    columns = record_versions.c
+    query = select(columns.id, columns.person_id, columns.data).where(
+        columns.kind == RecordKind.STUDENT.value,
+        columns.valid_to_submission_id.is_(None),
+        columns.person_id.is_not(None),
+    )
+    return list(connection.execute(query.execution_options(yield_per=10_000)))
+
+
+def load_index_people(connection: Connection) -> list[Person]:
+    """Return the person index's current student records as matching input."""
+    return [
+        person_from_student(str(version_id), data)
+        for version_id, _person_id, data in _current_students(connection)
+    ]

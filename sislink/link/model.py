@@ -99,6 +99,26 @@ def _first_name() -> cl.CustomComparison:
     )
 
 
+def _middle_name() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="middle_name",
+        comparison_description="middle name",
+        comparison_levels=[
+            cll.NullLevel("middle_name").configure(
+                label_for_charts="middle name missing", is_null_level=True
+            ),
+            _level(cll.ExactMatchLevel("middle_name"), "same middle name", 0.9, 0.01),
+            _level(
+                cll.JaroWinklerLevel("middle_name", 0.92),
+                "middle name spelled alike (Jaro-Winkler >= 0.92)",
+                0.05,
+                0.005,
+            ),
+            _level(cll.ElseLevel(), "different middle name", 0.05, 0.985),
+        ],
+    )
+
+
 def _surname() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="surname",
@@ -226,6 +246,7 @@ def settings_creator(link_type: str = "link_only") -> SettingsCreator:
         unique_id_column_name="unique_id",
         comparisons=[
             _first_name(),
+            _middle_name(),
             _surname(),
             _birth_date(),
             _exact("gender", "gender", 0.97, 0.5),

@@ -40,9 +40,11 @@ SAME_IDENTITY_SHARE = 0.005
 
 DISTRICT_TWIN_SHARE = 0.015
 
+CLEAN_SHARE = 0.5
+"""Share of district students' charter records that carry no hazard."""
+
 NONE = "none"
-MATCH_HAZARDS = (
-    NONE,
+HAZARDS = (
     "accents-dropped",
     "upper-case",
     "apostrophe-changed",
@@ -57,7 +59,8 @@ MATCH_HAZARDS = (
     "surname-misspelled",
     "postal-code-changed",
 )
-"""Hazards of a charter record that is a district student."""
+"""Hazards of a charter record that is a district student, one each, equally
+likely, for the records that are not clean."""
 
 NON_MATCH_HAZARDS = ("other-child", "twin", "same-name-and-birth-date")
 """Kinds of charter record that are not any district student."""
@@ -104,7 +107,7 @@ def build_linkage_set(district_size: int, incoming_size: int, seed: int) -> Link
         unique_id = f"C{number:07d}"
         if number < len(matched):
             source = matched[number]
-            hazard = rng.choice(MATCH_HAZARDS)
+            hazard = NONE if rng.random() < CLEAN_SHARE else rng.choice(HAZARDS)
             person = district[source][0]
             record = _with_hazard(rng, unique_id, person, hazard)
             result.truth[unique_id] = f"D{source:07d}"

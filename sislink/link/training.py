@@ -10,8 +10,10 @@ to one child, supply the matches.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -20,6 +22,7 @@ from splink import DuckDBAPI, Linker, block_on
 from sislink.link.engine import _table
 from sislink.link.features import Person
 from sislink.link.model import (
+    DEFAULT_MODEL_FILE,
     TRAINING_U_PAIRS,
     floor_m_probabilities,
     settings_creator,
@@ -84,3 +87,21 @@ def _estimate(linker: Linker, seed: int) -> None:
     training.estimate_parameters_using_expectation_maximisation(
         block_on("first_name", "surname"), fix_u_probabilities=True
     )
+
+
+DEFAULT_TRAINING_SIZE = (60_000, 15_000)
+"""District and charter records of the synthetic set the packaged model learns from."""
+
+
+def write_default_model(path: Path, seed: int = 11) -> None:
+    """Train on a synthetic linkage set and write the model as the packaged default."""
+    from sislink.link.synthetic import build_linkage_set
+
+    district, incoming = DEFAULT_TRAINING_SIZE
+    linkage = build_linkage_set(district, incoming, seed)
+    model = train(linkage.district, linkage.incoming, seed=seed)
+    path.write_text(json.dumps(model, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_default_model(Path(__file__).parent / "data" / DEFAULT_MODEL_FILE)

@@ -76,6 +76,9 @@ class KindSpec:
     description: str
     student_field: str | None = "local_student_id"
     school_field: str | None = None
+    ended_when_absent: bool = True
+    """Whether a full snapshot that leaves a record out ends it. Logged events
+    (service sessions) stay when a later file covers a later window."""
     by_name: Mapping[str, FieldSpec] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -249,6 +252,7 @@ KINDS: dict[RecordKind, KindSpec] = {
             ),
             key=("local_student_id", "delivery_id"),
             description="One logged service session, delivered or missed",
+            ended_when_absent=False,
         ),
     )
 }

@@ -11,12 +11,17 @@ from sislink.model.records import RecordKind
 
 @dataclass(slots=True)
 class KindCounts:
-    """Records of one kind: read = accepted + rejected + skipped."""
+    """Records of one kind: read = accepted + rejected + skipped + held.
+
+    ``held`` counts records that passed validation in a submission the
+    mass-change guard held: they are stored with it but not yet applied.
+    """
 
     read: int = 0
     accepted: int = 0
     rejected: int = 0
     skipped: int = 0
+    held: int = 0
     inserted: int = 0
     updated: int = 0
     ended: int = 0
@@ -24,7 +29,7 @@ class KindCounts:
 
     @property
     def balanced(self) -> bool:
-        return self.read == self.accepted + self.rejected + self.skipped
+        return self.read == self.accepted + self.rejected + self.skipped + self.held
 
 
 @dataclass(slots=True)
@@ -47,6 +52,14 @@ class SubmissionResult:
     persons: PersonCounts = field(default_factory=PersonCounts)
     findings: list[Finding] = field(default_factory=list)
     change_versions: tuple[int, int] | None = None
+    planned_changes: list[tuple[str, str, str]] = field(default_factory=list)
+    """In a dry run: the (kind, record key, operation) it would have applied."""
+
+    def hold(self) -> None:
+        """Mark the submission held: its accepted records become held records."""
+        self.status = "held"
+        for counts in self.kinds.values():
+            counts.held, counts.accepted = counts.accepted, 0
 
     def kind(self, kind: RecordKind) -> KindCounts:
         """Return the counts of ``kind``, creating them at zero."""
@@ -71,6 +84,7 @@ class SubmissionResult:
                     "accepted": c.accepted,
                     "rejected": c.rejected,
                     "skipped": c.skipped,
+                    "held": c.held,
                 }
                 for kind, c in self._ordered()
             },
@@ -101,6 +115,11 @@ class SubmissionResult:
             "change_versions": list(self.change_versions)
             if self.change_versions
             else None,
+            **(
+                {"planned_changes": [list(c) for c in self.planned_changes]}
+                if self.status == "dry-run"
+                else {}
+            ),
         }
 
     def _ordered(self) -> list[tuple[RecordKind, KindCounts]]:

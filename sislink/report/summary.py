@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,23 +11,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection, Engine, func, select
 
 from sislink.model import RecordKind
-from sislink.report.csv_safety import neutralize
+from sislink.report.findings import render_findings
 from sislink.store.organizations import list_organizations
 from sislink.store.schema import record_versions
-from sislink.store.submissions import list_submissions, submission_findings
-
-FINDING_COLUMNS = (
-    "file",
-    "line",
-    "record kind",
-    "record key",
-    "field",
-    "value",
-    "rule code",
-    "severity",
-    "message",
-    "fix",
-)
+from sislink.store.submissions import list_submissions
 
 _templates = Environment(
     loader=PackageLoader("sislink.report"), autoescape=select_autoescape(["html"])
@@ -88,23 +74,9 @@ def _submission_rows(connection: Connection, folder: Path) -> list[dict[str, Any
 
 def _write_findings(connection: Connection, submission_id: int, folder: Path) -> str:
     path = folder / f"submission-{submission_id}.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(FINDING_COLUMNS)
-        for f in submission_findings(connection, submission_id):
-            cells = (
-                f.source_file,
-                f.source_line,
-                f.kind,
-                f.record_key,
-                f.field,
-                f.value,
-                f.code,
-                f.severity,
-                f.message,
-                f.fix,
-            )
-            writer.writerow([neutralize(cell) for cell in cells])
+    path.write_text(
+        render_findings(connection, submission_id, "csv"), encoding="utf-8", newline=""
+    )
     return f"findings/{path.name}"
 
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
-    LargeBinary,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -225,3 +226,29 @@ audit_events = Table(
     Index(None, "person_id"),
 )
 """Who read or changed whose records, when and why (FERPA, 34 CFR 99.32)."""
+
+school_calendars = Table(
+    "school_calendars",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("organization_id", Id, ForeignKey("organizations.id"), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("source_file", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Index(None, "organization_id", "loaded_at"),
+)
+"""Each load of an organization's school calendar; the newest one applies."""
+
+school_calendar_ranges = Table(
+    "school_calendar_ranges",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("calendar_id", Id, ForeignKey("school_calendars.id"), nullable=False),
+    Column("first_date", Date, nullable=False),
+    Column("last_date", Date, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("source_line", Integer),
+    Index(None, "calendar_id"),
+)
+"""Days without regular school sessions, inclusive, as the calendar file lists them."""

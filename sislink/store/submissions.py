@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, insert, select, update
 
 from sislink.model import Finding, Provenance, RecordKind
 from sislink.model.records import JsonValue
@@ -66,6 +66,41 @@ def store_findings(
             for f in found
         ],
     )
+
+
+def resolve_findings(
+    connection: Connection,
+    organization_id: int,
+    submission_id: int,
+    touched: set[tuple[str, str]],
+) -> int:
+    """Resolve an organization's earlier open findings that this submission settles.
+
+    A finding about a record is settled when the record is sent again (fixed,
+    or found again and recorded anew by this submission) or ended. A finding
+    about no record (a file that could not be read, a gap) is settled by any
+    later submission that is applied. Returns the number resolved.
+    """
+    columns = findings.c
+    rows = connection.execute(
+        select(columns.id, columns.kind, columns.record_key).where(
+            columns.organization_id == organization_id,
+            columns.status == "open",
+            columns.submission_id < submission_id,
+        )
+    )
+    settled = [
+        row.id
+        for row in rows
+        if row.record_key is None or (row.kind, row.record_key) in touched
+    ]
+    for start in range(0, len(settled), 1000):
+        connection.execute(
+            update(findings)
+            .where(columns.id.in_(settled[start : start + 1000]))
+            .values(status="resolved", resolved_submission_id=submission_id)
+        )
+    return len(settled)
 
 
 def submission_findings(connection: Connection, submission_id: int) -> list[Row[Any]]:

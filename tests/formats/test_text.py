@@ -146,6 +146,9 @@ def test_double_encoding(text: str, expected: str | None) -> None:
         ("03/04/2015", ("%m/%d/%Y", "%d/%m/%Y"), None),
         ("03/03/2015", ("%m/%d/%Y", "%d/%m/%Y"), "2015-03-03"),
         ("20150304", ("%Y%m%d",), "2015-03-04"),
+        ("2016023", ("%Y%m%d",), None),
+        ("201623", ("%Y%m%d",), None),
+        ("3/4/2015", ("%m/%d/%Y",), "2015-03-04"),
     ],
 )
 def test_parse_date(text: str, formats: tuple[str, ...], expected: str | None) -> None:

@@ -40,7 +40,9 @@ def read_manifest(path: Path, encoding: str) -> tuple[Manifest | None, list[Find
             if row.code == "file-unreadable":
                 return None, [row]
             return None, [row, _unreadable(path)]
-        if row.line == 1 and row.cells[0].strip().casefold() == "propertyname":
+        if not any(cell.strip() for cell in row.cells):
+            continue
+        if row.cells[0].strip().casefold() == "propertyname":
             continue
         if len(row.cells) != 2:
             return None, [_bad_row(path, row.line)]

@@ -43,7 +43,8 @@ def read_rows(
 
     Column names are matched ignoring case. Columns OneRoster does not define,
     such as ``metadata.*`` extensions, are ignored. A header without a column
-    the reader needs yields one file error and ends the file. ``kind`` is the
+    the reader needs, or no header at all, yields one file error and ends the
+    file, so an empty file never passes for an empty snapshot. ``kind`` is the
     record kind that a row-level error counts against.
     """
     known = {
@@ -51,8 +52,10 @@ def read_rows(
         for column in (*COLUMNS[path.name], *EXTRA_COLUMNS.get(path.name, ()))
     }
     header: list[str | None] | None = None
+    rejected = False
     for row in read_delimited(path, TextFormat(encoding=encoding), kind):
         if isinstance(row, Finding):
+            rejected = rejected or row.code == "file-unreadable"
             yield row
             continue
         if header is None:
@@ -75,6 +78,12 @@ def read_rows(
             if column is not None and cell.strip()
         }
         yield Row(path.name, row.line, values)
+    if header is None and not rejected:
+        yield file_error(
+            path,
+            "has no header row; OneRoster files are never empty",
+            "export the file again, or list it as absent in manifest.csv",
+        )
 
 
 def _missing_column(path: Path, header: list[str | None]) -> Finding | None:

@@ -1,0 +1,420 @@
+"""Validation through whole submissions, on SQLite and PostgreSQL.
+
+One submission trips every rule at once; the mass-change guard holds a
+snapshot that would withdraw too much; a later submission resolves the
+findings it fixes; the reports and commands show all of it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+from typer.testing import CliRunner
+
+from sislink.cli import app
+from sislink.formats.sislink_csv import write_kind
+from sislink.held import confirm_held, discard_held
+from sislink.model import RecordKind
+from sislink.pipeline import SubmissionRequest, submit
+from sislink.store.organizations import add_organization
+from sislink.store.schema import changes, findings, record_versions, submissions
+
+DISTRICT, CHARTER = "1964733", "2000000"
+DISTRICT_SCHOOL, SCHOOL, OTHER_SCHOOL = "0100009", "0100001", "0100002"
+STUDENT, ENROLLMENT = RecordKind.STUDENT, RecordKind.ENROLLMENT
+PLAN, EVALUATION, SERVICE = RecordKind.PLAN, RecordKind.EVALUATION, RecordKind.SERVICE
+
+
+def student(local_id: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "local_student_id": local_id,
+        "first_name": f"Kid{local_id}",
+        "last_surname": "Ruiz",
+        "birth_date": "2016-05-10",
+        **changes,
+    }
+
+
+def enrollment(local_id: str, school: str = SCHOOL, **changes: Any) -> dict[str, Any]:
+    return {
+        "local_student_id": local_id,
+        "school_id": school,
+        "entry_date": "2026-08-19",
+        "entry_grade_level": "05",
+        "enrollment_status": "10",
+        **changes,
+    }
+
+
+def plan(local_id: str, plan_id: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "local_student_id": local_id,
+        "plan_id": plan_id,
+        "plan_type": "100",
+        "effective_start_date": "2026-09-01",
+        "primary_disability": "290",
+        **changes,
+    }
+
+
+def evaluation(local_id: str, evaluation_id: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "local_student_id": local_id,
+        "evaluation_id": evaluation_id,
+        "consent_date": "2026-09-01",
+        "meeting_date": "2026-10-01",
+        "meeting_type": "10",
+        **changes,
+    }
+
+
+def service(local_id: str, service_id: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "local_student_id": local_id,
+        "service_id": service_id,
+        "service_code": "330",
+        "duration_minutes": 30,
+        "frequency": 2,
+        "start_date": "2026-09-01",
+        **changes,
+    }
+
+
+def organizations_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "education_organization_id": code,
+            "name_of_institution": f"School {code}",
+            "organization_kind": "school",
+        }
+        for code in (SCHOOL, OTHER_SCHOOL)
+    ]
+
+
+def write(folder: Path, records: dict[RecordKind, list[dict[str, Any]]]) -> Path:
+    for kind, rows in records.items():
+        write_kind(folder, kind, rows)
+    return folder
+
+
+def run(engine: Engine, folder: Path, org: str = CHARTER, **options: Any) -> Any:
+    return submit(engine, SubmissionRequest(org, "sislink-csv", [folder], **options))
+
+
+@pytest.fixture
+def hub(engine: Engine, tmp_path: Path) -> Engine:
+    with engine.begin() as connection:
+        add_organization(connection, DISTRICT, "Unified District", "district")
+        add_organization(connection, CHARTER, "Alpha Charter", "charter", DISTRICT)
+        add_organization(
+            connection, DISTRICT_SCHOOL, "District School", "school", DISTRICT
+        )
+    return engine
+
+
+EXPECTED_CODES = {
+    "required-missing",
+    "date-invalid",
+    "code-unknown",
+    "key-duplicate",
+    "student-reference-unresolved",
+    "school-reference-unresolved",
+    "state-student-id-invalid",
+    "state-student-id-short",
+    "date-in-future",
+    "birth-date-implausible",
+    "grade-age-mismatch",
+    "exit-before-entry",
+    "plan-end-before-start",
+    "meeting-before-consent",
+    "disability-281-age",
+    "frequency-without-duration",
+    "duration-too-short",
+    "agency-id-missing",
+    "local-id-two-children",
+    "local-ids-one-child",
+    "record-id-reused",
+    "primary-enrollment-twice",
+    "primary-enrollment-overlap",
+    "special-education-disappeared",
+    "submission-gap",
+}
+
+
+def test_one_submission_trips_every_rule(hub: Engine, tmp_path: Path) -> None:
+    # The district holds an open primary enrollment of the child with SSID 1111111111.
+    write(
+        tmp_path / "district",
+        {
+            STUDENT: [student("D1", state_student_id="1111111111")],
+            ENROLLMENT: [enrollment("D1", DISTRICT_SCHOOL)],
+        },
+    )
+    run(hub, tmp_path / "district", DISTRICT)
+    # The charter's earlier submission, two months ago, had plan P0 for S1.
+    base = {
+        RecordKind.ORGANIZATION: organizations_rows(),
+        STUDENT: [student("S1")],
+        PLAN: [plan("S1", "P0")],
+    }
+    run(hub, write(tmp_path / "first", base))
+    with hub.begin() as connection:
+        connection.execute(
+            update(submissions).values(
+                started_at=datetime.now(UTC) - timedelta(days=60)
+            )
+        )
+
+    students = [
+        student("S1"),
+        student("S2", birth_date="2016-02-30"),
+        student("S3", first_name=""),
+        student("S4", state_student_id="12AB"),
+        student("S5", state_student_id="12345"),
+        student("S6", birth_date="2031-01-01"),
+        student("S7", birth_date="1980-01-01"),
+        student("S1"),
+        student("S1", first_name="Other"),
+        student("S8", first_name="KidS1"),
+        student("S9", state_student_id="1111111111", first_name="Moved"),
+        student("S10", birth_date="2024-03-01"),
+    ]
+    enrollments = [
+        enrollment("S1"),
+        enrollment("S1", OTHER_SCHOOL, entry_date="2026-09-01"),
+        enrollment("S4", entry_grade_level="5th"),
+        enrollment("S5", "9999999"),
+        enrollment("S8", entry_grade_level="12"),
+        enrollment("S9", exit_withdraw_date="2026-08-01", enrollment_status="20"),
+        enrollment("S9", OTHER_SCHOOL, entry_date="2026-09-10"),
+        enrollment("NOBODY"),
+    ]
+    plans = [
+        plan("S1", "P1", effective_end_date="2026-08-01"),
+        plan("S4", "P1"),
+        plan("S10", "P10", primary_disability="281"),
+    ]
+    evaluations = [evaluation("S1", "E1", meeting_date="2026-08-15")]
+    services = [
+        service("S1", "V1", duration_minutes=None),
+        service("S1", "V2", duration_minutes=5),
+        service("S1", "V3", provider_type="400"),
+    ]
+    folder = write(
+        tmp_path / "second",
+        {
+            RecordKind.ORGANIZATION: organizations_rows(),
+            STUDENT: students,
+            ENROLLMENT: enrollments,
+            PLAN: plans,
+            EVALUATION: evaluations,
+            SERVICE: services,
+        },
+    )
+
+    result = run(hub, folder)
+
+    codes = {f.code for f in result.findings}
+    assert codes >= EXPECTED_CODES, EXPECTED_CODES - codes
+    for kind, counts in result.kinds.items():
+        assert counts.balanced, kind
+    assert result.status == "committed"
+
+
+def test_findings_name_file_line_field_and_value(hub: Engine, tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "s",
+        {STUDENT: [student("S1")], SERVICE: [service("S1", "V1", duration_minutes=5)]},
+    )
+    result = run(hub, folder)
+    (short,) = [f for f in result.findings if f.code == "duration-too-short"]
+    assert short.provenance is not None
+    assert (short.provenance.file, short.provenance.line) == ("services.csv", 2)
+    assert (short.field, short.value, short.record_key) == (
+        "durationMinutes",
+        "5",
+        "S1|V1",
+    )
+
+
+def students_and_enrollments(count: int, grade: str = "05") -> dict[RecordKind, Any]:
+    ids = [f"S{n:03d}" for n in range(count)]
+    return {
+        RecordKind.ORGANIZATION: organizations_rows(),
+        STUDENT: [student(i) for i in ids],
+        ENROLLMENT: [enrollment(i, entry_grade_level=grade) for i in ids],
+    }
+
+
+def current_count(engine: Engine, kind: RecordKind) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(func.count()).where(
+                    record_versions.c.kind == kind.value,
+                    record_versions.c.valid_to_submission_id.is_(None),
+                )
+            ).scalar_one()
+        )
+
+
+def change_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(select(func.count()).select_from(changes)).scalar_one()
+        )
+
+
+def test_mistyped_code_across_a_file_is_held(hub: Engine, tmp_path: Path) -> None:
+    run(hub, write(tmp_path / "good", students_and_enrollments(40)))
+    before = change_count(hub)
+
+    held = run(hub, write(tmp_path / "bad", students_and_enrollments(40, "5th")))
+
+    assert held.status == "held"
+    (guard,) = [f for f in held.findings if f.code == "mass-change-held"]
+    assert f"sislink submission confirm {held.submission_id}`" in guard.fix
+    assert held.kinds[ENROLLMENT].rejected == 40
+    assert held.kinds[STUDENT].held == 40
+    assert held.kinds[STUDENT].accepted == 0
+    for counts in held.kinds.values():
+        assert counts.balanced
+    assert change_count(hub) == before
+    assert current_count(hub, ENROLLMENT) == 40
+
+
+def test_snapshot_missing_half_is_held_then_confirmed(
+    hub: Engine, tmp_path: Path
+) -> None:
+    run(hub, write(tmp_path / "all", students_and_enrollments(40)))
+    half = students_and_enrollments(20)
+    held = run(hub, write(tmp_path / "half", half))
+    assert held.status == "held"
+    assert current_count(hub, STUDENT) == 40
+    for path in (tmp_path / "half").iterdir():
+        path.unlink()  # the stored copy is what a confirmation reads
+
+    confirmed = confirm_held(hub, held.submission_id, actor="test")
+
+    assert confirmed.status == "committed"
+    assert confirmed.kinds[STUDENT].ended == 20
+    assert current_count(hub, STUDENT) == 20
+    with hub.connect() as connection:
+        row = connection.execute(
+            select(submissions.c.status, submissions.c.resolved_by_submission_id).where(
+                submissions.c.id == held.submission_id
+            )
+        ).one()
+    assert tuple(row) == ("confirmed", confirmed.submission_id)
+
+
+def test_discarded_submission_applies_nothing(hub: Engine, tmp_path: Path) -> None:
+    run(hub, write(tmp_path / "all", students_and_enrollments(40)))
+    held = run(hub, write(tmp_path / "half", students_and_enrollments(20)))
+    discard_held(hub, held.submission_id, actor="test")
+    assert current_count(hub, STUDENT) == 40
+    with pytest.raises(Exception, match="discarded, not held"):
+        confirm_held(hub, held.submission_id, actor="test")
+
+
+def test_higher_limit_lets_the_snapshot_through(hub: Engine, tmp_path: Path) -> None:
+    from sislink.validate.guard import GuardLimits
+
+    run(hub, write(tmp_path / "all", students_and_enrollments(40)))
+    result = run(
+        hub,
+        write(tmp_path / "half", students_and_enrollments(20)),
+        limits=GuardLimits(0.6),
+    )
+    assert result.status == "committed"
+    assert current_count(hub, STUDENT) == 20
+
+
+def test_fixed_record_resolves_its_finding(hub: Engine, tmp_path: Path) -> None:
+    broken = {STUDENT: [student("S1"), student("S2", birth_date="2016-13-01")]}
+    first = run(hub, write(tmp_path / "first", broken))
+    fixed = {STUDENT: [student("S1"), student("S2")]}
+    second = run(hub, write(tmp_path / "second", fixed))
+
+    with hub.connect() as connection:
+        rows = connection.execute(
+            select(
+                findings.c.code, findings.c.status, findings.c.resolved_submission_id
+            ).where(findings.c.submission_id == first.submission_id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("date-invalid", "resolved", second.submission_id)
+    ]
+    assert second.kinds[STUDENT].inserted == 1
+
+
+def test_issues_command_reports_in_three_formats(
+    hub: Engine, database_url: str, tmp_path: Path
+) -> None:
+    folder = write(
+        tmp_path / "s",
+        {STUDENT: [student("S1", first_name="=cmd()"), student("S2", birth_date="x")]},
+    )
+    submission_id = run(hub, folder).submission_id
+    runner = CliRunner()
+
+    def issues(fmt: str) -> Any:
+        args = ["--db", database_url, "issues", str(submission_id), "--format", fmt]
+        return runner.invoke(app, args)
+
+    as_json = json.loads(issues("json").stdout)
+    assert as_json["submission"]["id"] == submission_id
+    assert [f["code"] for f in as_json["findings"]] == ["date-invalid"]
+    as_csv = issues("csv").stdout.splitlines()
+    assert as_csv[0].startswith(
+        "file,line,record kind,record key,field,value,rule code"
+    )
+    assert "students.csv,3,student,S2,birthDate,x,date-invalid,error" in as_csv[1]
+    html = issues("html").stdout
+    assert "date-invalid" in html
+    assert "What to do" in html
+    assert issues("pdf").exit_code == 2
+
+
+def test_rules_command_lists_every_rule(database_url: str) -> None:
+    result = CliRunner().invoke(app, ["--db", database_url, "rules", "--json"])
+    assert result.exit_code == 0
+    rules = {r["code"]: r for r in json.loads(result.stdout)}
+    assert set(rules) >= EXPECTED_CODES | {"mass-change-held", "rule-failed"}
+    assert rules["duration-too-short"]["fields"] == ["duration_minutes"]
+    assert rules["duration-too-short"]["severity"] == "error"
+    assert "CALPADS" in rules["duration-too-short"]["source"]
+
+
+def test_dry_run_prints_planned_changes(
+    hub: Engine, database_url: str, tmp_path: Path
+) -> None:
+    folder = write(tmp_path / "s", {STUDENT: [student("S1"), student("S2")]})
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            database_url,
+            "submit",
+            "--org",
+            CHARTER,
+            "-f",
+            "sislink-csv",
+            str(folder),
+            "--dry-run",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.stdout)
+    assert output["status"] == "dry-run"
+    assert output["planned_changes"] == [
+        ["student", "S1", "insert"],
+        ["student", "S2", "insert"],
+    ]
+    assert current_count(hub, STUDENT) == 0
