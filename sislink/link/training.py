@@ -100,7 +100,9 @@ def write_default_model(path: Path, seed: int = 11) -> None:
     district, incoming = DEFAULT_TRAINING_SIZE
     linkage = build_linkage_set(district, incoming, seed)
     model = train(linkage.district, linkage.incoming, seed=seed)
-    path.write_text(json.dumps(model, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(model, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":
