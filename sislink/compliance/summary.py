@@ -226,9 +226,9 @@ def month_trend(result: ComplianceResult) -> list[dict[str, Any]]:
         figures[0] += column == "on_time"
         figures[1] += 1
     minutes: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for month in result.service_months:
-        minutes[month.month][0] += month.delivered_minutes
-        minutes[month.month][1] += month.prescribed_minutes
+    for service in result.service_months:
+        minutes[service.month][0] += service.delivered_minutes
+        minutes[service.month][1] += service.prescribed_minutes
     rows = []
     for month in sorted(set(due) | set(minutes)):
         on_time, total = due.get(month, [0, 0])

@@ -53,7 +53,7 @@ def build_report(result: ComplianceResult, role: str) -> dict[str, Any]:
     def organization_key(student: Student) -> str | None:
         return codes.get(student.organization_id)
 
-    def school_key(student: Student) -> str | None:
+    def school_key(student: Student) -> str:
         code = codes.get(student.organization_id)
         return f"{code}/{student.school or NO_SCHOOL}"
 
