@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from itertools import groupby
 from pathlib import Path
+from time import perf_counter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, update
@@ -182,6 +183,7 @@ def _run(
     reader: Reader,
     files: list[SubmittedFile],
 ) -> SubmissionResult:
+    started = perf_counter()
     covered = reader.covered_kinds([f.path for f in files])
     with engine.connect() as connection:
         transaction = connection.begin()
@@ -202,6 +204,7 @@ def _run(
 
     if result.status in ("rejected", "held"):
         result = _record_unapplied(engine, organization, request, files, result)
+    result.seconds["total"] = perf_counter() - started
     log.info(
         "submission %s for organization %s: %s",
         result.submission_id,
@@ -490,19 +493,25 @@ class _SubmissionRun:
         self, kind: RecordKind, batch: list[tuple[Record, list[Finding]]]
     ) -> None:
         accepted: list[Record] = []
+        started = perf_counter()
         for record, findings in batch:
             findings += self._check(record)
             self._settle(record, findings, accepted)
+        self._time("validate", started)
 
+        started = perf_counter()
         if kind is RecordKind.STUDENT:
             accepted = self._link(accepted)
         else:
             for record in accepted:
                 record.person_id = self.references.person_of(record)
+        self._time("link", started)
         if kind is RecordKind.ENROLLMENT:
+            started = perf_counter()
             self.result.findings += overlapping_enrollments(
                 self.connection, self.organization, accepted
             )
+            self._time("validate", started)
         if kind is RecordKind.ORGANIZATION:
             codes = register_organizations(
                 self.connection,
@@ -510,7 +519,13 @@ class _SubmissionRun:
                 [_organization_row(r) for r in accepted],
             )
             self.references.add_organizations(codes)
+        started = perf_counter()
         self.merger.merge(kind, accepted)
+        self._time("merge", started)
+
+    def _time(self, stage: str, started: float) -> None:
+        seconds = self.result.seconds
+        seconds[stage] = seconds.get(stage, 0.0) + perf_counter() - started
 
     def _check(self, record: Record) -> list[Finding]:
         """Return the findings of every rule on one record, in the submission."""

@@ -53,6 +53,8 @@ class SubmissionResult:
     findings: list[Finding] = field(default_factory=list)
     change_versions: tuple[int, int] | None = None
     planned_changes: list[tuple[str, str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time in seconds spent per stage (validate, link, merge, total)."""
     """In a dry run: the (kind, record key, operation) it would have applied."""
 
     def hold(self) -> None:
@@ -115,6 +117,7 @@ class SubmissionResult:
             "change_versions": list(self.change_versions)
             if self.change_versions
             else None,
+            "seconds": {stage: round(t, 3) for stage, t in self.seconds.items()},
             **(
                 {"planned_changes": [list(c) for c in self.planned_changes]}
                 if self.status == "dry-run"
