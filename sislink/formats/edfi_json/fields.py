@@ -64,7 +64,7 @@ SPECIAL_EDUCATION_PATHS: dict[str, tuple[Path, ...]] = {
     "iep_review_date": (("iepReviewDate",), ("iepLastReviewDate",)),
     "last_evaluation_date": (("lastEvaluationDate",), ("iepLastEvaluationDate",)),
     "special_education_exit_date": (("specialEducationExitDate",),),
-    # The general program exit reason stands in when the special-education
+    # The general program exit reason is used when the special-education
     # one is missing; its ReasonExitedDescriptor URI shows its code set.
     "special_education_exit_reason": (
         ("specialEducationExitReasonDescriptor",),

@@ -1,6 +1,6 @@
 """The Ed-Fi API resources read and written, and how their files are named.
 
-A file holds one response of ``/data/v3/ed-fi/{resource}``: a JSON array of
+A file contains one response of ``/data/v3/ed-fi/{resource}``: a JSON array of
 resource objects. ``{resource}.json`` is the whole collection,
 ``{resource}-1.json``, ``{resource}-2.json`` … its pages, and
 ``{resource}-deletes.json`` (pages ``-deletes-1.json`` …) the response of
@@ -82,7 +82,7 @@ FILE_NAME = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class ResourceFile:
-    """What a file name says: which resource, deletes or not, which page."""
+    """The resource, deletes flag and page number that a file name encodes."""
 
     resource: Resource
     deletes: bool
@@ -90,7 +90,7 @@ class ResourceFile:
 
 
 def resource_file(name: str) -> ResourceFile | None:
-    """Return what the file name ``name`` says, or None if it is no resource file."""
+    """Return what the file name ``name`` encodes, or None if it is no resource file."""
     match = FILE_NAME.match(name)
     if match is None or match["resource"] not in RESOURCES:
         return None

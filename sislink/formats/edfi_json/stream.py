@@ -1,6 +1,6 @@
 """Streaming of a JSON array file, element by element, with ijson.
 
-Memory holds one element at a time. A file that is not a JSON array, or
+Memory contains one element at a time. A file that is not a JSON array, or
 breaks off, yields a file error naming the element and byte range where
 parsing stopped; the elements before it are still yielded.
 """

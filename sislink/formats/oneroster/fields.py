@@ -42,7 +42,7 @@ def first_grade(row: Row) -> str | None:
 def user_ids(value: str | None) -> dict[str, str] | None:
     """Return the state and district ids in a userIds value, by field name.
 
-    Returns None when the value is not empty but holds no ``{type:id}`` entry.
+    Returns None when the value is not empty but contains no ``{type:id}`` entry.
     """
     if not value:
         return {}

@@ -1,6 +1,6 @@
 """Writer of OneRoster 1.1 CSV bulk bundles from stored records.
 
-The bundle holds manifest.csv, orgs.csv, users.csv, demographics.csv and
+The bundle contains manifest.csv, orgs.csv, users.csv, demographics.csv and
 enrollments.csv, every file bulk. Each school enrollment becomes one class
 enrollment in a homeroom class named after the school. NOTE: classes.csv is
 not written (the manifest lists it absent), so a strict OneRoster validator
