@@ -458,8 +458,9 @@ class _SubmissionRun:
                 fingerprint = source_digest(item)
                 if self.merger.match_unchanged(item.kind, fingerprint):
                     if item.kind is RecordKind.STUDENT:
-                        # Its local id already points at its person.
-                        self.linker.counts.linked += 1
+                        # Its local id already points at its person, or it
+                        # still waits for review.
+                        self.linker.count_unchanged(item.fields.get("local_student_id"))
                     continue
                 record, findings = normalize(item)
                 record.source_digest = fingerprint

@@ -151,6 +151,13 @@ class TrustedLinker:
         """Return the person a local student id of this organization points at."""
         return self._local.get(local_id)
 
+    def count_unchanged(self, local_id: str | None) -> None:
+        """Count a student sent again unchanged: linked, or still held."""
+        if local_id is not None and local_id in self._held:
+            self.counts.review += 1
+        else:
+            self.counts.linked += 1
+
     def knows_local_id(self, local_id: str) -> bool:
         """Return whether a local student id is linked or held for review."""
         return local_id in self._local or local_id in self._held

@@ -1,0 +1,95 @@
+"""Matching features: names, birth dates and SSIDs in their compared forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from sislink.link.features import (
+    Person,
+    feature_row,
+    first_name_group,
+    simplify,
+    surname_parts,
+    swapped_birth_date,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("O'Brien", "obrien"),
+        ("O\u2019Brien", "obrien"),
+        ("Núñez-Peña", "nunez pena"),
+        ("GARCÍA  LÓPEZ", "garcia lopez"),
+        ("St. James", "st james"),
+        ("La'Niyah", "laniyah"),
+        ("Brontë", "bronte"),
+    ],
+)
+def test_simplify_folds_spelling(raw: str, expected: str) -> None:
+    assert simplify(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("pepe", "jose"),
+        ("lupe", "guadalupe"),
+        ("chuy", "jesus"),
+        ("bobby", "robert"),
+        ("alex", "alejandro"),
+        ("alex", "alexander"),
+        ("ana sofia", "ana"),
+    ],
+)
+def test_nicknames_share_group(first: str, second: str) -> None:
+    assert first_name_group(first) == first_name_group(second)
+
+
+@pytest.mark.parametrize(("first", "second"), [("jose", "juan"), ("maria", "mia")])
+def test_other_names_differ(first: str, second: str) -> None:
+    assert first_name_group(first) != first_name_group(second)
+
+
+@pytest.mark.parametrize(
+    ("surname", "parts"),
+    [
+        ("garcia lopez", ("garcia", "lopez")),
+        ("de la cruz", ("cruz",)),
+        ("dela cruz", ("cruz",)),
+        ("del toro", ("toro",)),
+        ("de", ("de",)),
+    ],
+)
+def test_surname_parts_drop_particles(surname: str, parts: tuple[str, ...]) -> None:
+    assert surname_parts(surname) == parts
+
+
+@pytest.mark.parametrize(
+    ("birth", "swapped"),
+    [
+        ("2015-03-04", "2015-04-03"),
+        ("2015-03-13", None),
+        ("2015-03-03", None),
+        ("2015-02-30", None),
+    ],
+)
+def test_swapped_birth_date(birth: str, swapped: str | None) -> None:
+    assert swapped_birth_date(birth) == swapped
+
+
+def test_hyphen_and_space_surnames_agree() -> None:
+    hyphen = feature_row(Person("1", "Ana", None, "García-López", "2015-03-04"))
+    space = feature_row(Person("2", "ana", None, "GARCIA LOPEZ", "2015-03-04"))
+    reordered = feature_row(Person("3", "Ana", None, "López García", "2015-03-04"))
+    assert hyphen["surname"] == space["surname"]
+    assert hyphen["surname_sorted"] == reordered["surname_sorted"]
+
+
+def test_missing_values_are_none() -> None:
+    row = feature_row(Person("1", " ", None, "", None, "", "", ""))
+    assert row["first_name"] is None
+    assert row["surname"] is None
+    assert row["birth_date"] is None
+    assert row["ssid"] is None
+    assert row["ssid_head"] is None

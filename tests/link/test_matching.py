@@ -1,0 +1,156 @@
+"""Matching decisions on hand-written pairs, against a generated background.
+
+Each pair is one district record and one incoming record. The district
+roster also holds generated students, so that the prior and the blocking
+work as they do on a real index.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from sislink.link.engine import LINK, NEW, Candidate, Thresholds, decide
+from sislink.link.features import Person
+from sislink.link.model import default_model
+from sislink.link.standalone import match_rosters
+from sislink.link.synthetic import build_linkage_set
+
+BASE = Person(
+    "D-1", "María", "José", "García López", "2014-03-05", "F", "90210", "0012345678"
+)
+
+
+def _incoming(**changes: str | None) -> Person:
+    values = {
+        "unique_id": "C-1",
+        "first_name": BASE.first_name,
+        "middle_name": BASE.middle_name,
+        "last_name": BASE.last_name,
+        "birth_date": BASE.birth_date,
+        "gender": BASE.gender,
+        "postal_code": BASE.postal_code,
+        "ssid": None,
+    }
+    values.update(changes)
+    return Person(**values)  # type: ignore[arg-type]
+
+
+@cache
+def _background() -> tuple[Person, ...]:
+    return tuple(build_linkage_set(3000, 0, seed=5).district)
+
+
+def _decide(district: Person, incoming: Person) -> dict[str, str]:
+    rows = match_rosters(
+        [*_background(), district], [incoming], default_model(), Thresholds()
+    )
+    return rows[0]
+
+
+MUST_LINK = {
+    "exact copy": _incoming(),
+    "accents dropped": _incoming(first_name="Maria", last_name="Garcia Lopez"),
+    "upper case": _incoming(first_name="MARÍA", last_name="GARCÍA LÓPEZ"),
+    "hyphenated surname": _incoming(last_name="García-López"),
+    "surnames reordered": _incoming(last_name="López García"),
+    "first surname alone": _incoming(last_name="García"),
+    "second surname alone": _incoming(last_name="López"),
+    "names swapped": _incoming(first_name="García López", last_name="María"),
+    "day and month swapped": _incoming(birth_date="2014-05-03"),
+    "ssid with transposed digits": _incoming(
+        ssid="0012345687", birth_date="2014-03-06"
+    ),
+    "ssid with one wrong digit": _incoming(ssid="0012345670", first_name="Mari"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MUST_LINK))
+def test_hazard_pair_links(case: str) -> None:
+    row = _decide(BASE, MUST_LINK[case])
+    assert row["decision"] == LINK, row
+    assert row["district_id"] == BASE.unique_id
+
+
+def test_nickname_links() -> None:
+    district = Person(
+        "D-2", "Francisco", "Luis", "Ramírez", "2013-11-20", "M", "90210", "0099887766"
+    )
+    incoming = Person(
+        "C-2", "Paco", "Luis", "Ramirez", "2013-11-20", "M", "90210", None
+    )
+    assert _decide(district, incoming)["decision"] == LINK
+
+
+def test_apostrophe_links() -> None:
+    district = Person(
+        "D-3", "Siobhán", "Grace", "O'Brien", "2012-09-30", "F", "90210", "0055443322"
+    )
+    incoming = Person(
+        "C-3", "Siobhan", "Grace", "OBrien", "2012-09-30", "F", "90210", None
+    )
+    assert _decide(district, incoming)["decision"] == LINK
+
+
+def test_birth_date_digit_typo_links_with_ssid() -> None:
+    incoming = _incoming(birth_date="2014-03-06", ssid=BASE.ssid)
+    assert _decide(BASE, incoming)["decision"] == LINK
+
+
+MUST_NOT_LINK = {
+    "twin with another first name": _incoming(
+        first_name="Sofía", middle_name=None, ssid="0087654321"
+    ),
+    "twin without an ssid": _incoming(first_name="Valentina", middle_name=None),
+    "same name and birth date at another school": _incoming(
+        postal_code="93001", middle_name=None, ssid="0055555555"
+    ),
+    "another child of the same age": _incoming(
+        first_name="Olivia", middle_name=None, last_name="Smith", ssid=None
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MUST_NOT_LINK))
+def test_other_child_never_links(case: str) -> None:
+    row = _decide(BASE, MUST_NOT_LINK[case])
+    assert row["decision"] != LINK, row
+
+
+def test_twins_in_index_stay_apart() -> None:
+    twin = Person(
+        "D-9", "Sofía", None, "García López", "2014-03-05", "F", "90210", "0087654321"
+    )
+    rows = match_rosters(
+        [*_background(), BASE, twin],
+        [_incoming(), _incoming(unique_id="C-9", first_name="Sofia", middle_name=None)],
+        default_model(),
+        Thresholds(),
+    )
+    assert [r["district_id"] for r in rows] == ["D-1", "D-9"]
+    assert [r["decision"] for r in rows] == [LINK, LINK]
+
+
+def _candidate(probability: float, weight: float) -> Candidate:
+    return Candidate("1", probability, weight, ())
+
+
+@pytest.mark.parametrize(
+    ("candidates", "expected"),
+    [
+        ([], NEW),
+        ([_candidate(0.1, -2.0)], NEW),
+        ([_candidate(0.5, 0.0)], "review"),
+        ([_candidate(0.99999, 17.0)], LINK),
+        ([_candidate(0.99999, 17.0), _candidate(0.9, 12.0)], "review"),
+        ([_candidate(0.99999, 30.0), _candidate(0.9, 12.0)], LINK),
+    ],
+)
+def test_decide_rule(candidates: list[Candidate], expected: str) -> None:
+    assert decide(candidates, Thresholds()) == expected
+
+
+def test_thresholds_reject_inverted_order() -> None:
+    with pytest.raises(ValueError, match="review"):
+        Thresholds(link=0.5, review=0.9)
