@@ -1,0 +1,159 @@
+"""The identity commands through the CLI runner: match, SSIDs, review, train."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sislink.cli import app
+from sislink.link.synthetic import build_linkage_set
+
+runner = CliRunner()
+
+HEADER = "id,ssid,first_name,middle_name,last_name,birth_date,gender,zip,notes\n"
+
+
+def sislink(*args: str) -> Any:
+    return runner.invoke(app, list(args))
+
+
+def write_roster(path: Path, rows: list[str]) -> Path:
+    path.write_text(HEADER + "".join(row + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def rosters(tmp_path: Path) -> tuple[Path, Path]:
+    linkage = build_linkage_set(400, 0, seed=3)
+    lines = [
+        ",".join(
+            (
+                p.unique_id,
+                p.ssid or "",
+                p.first_name or "",
+                p.middle_name or "",
+                f'"{p.last_name}"',
+                p.birth_date or "",
+                p.gender or "",
+                p.postal_code or "",
+                "",
+            )
+        )
+        for p in linkage.district
+    ]
+    lines.append("D-1,0012345678,María,José,García López,2014-03-05,F,90210,x")
+    district = write_roster(tmp_path / "district.csv", lines)
+    incoming = write_roster(
+        tmp_path / "incoming.csv",
+        [
+            "C-1,,Maria,Jose,Garcia-Lopez,2014-05-03,F,90210,",
+            "C-2,,Zyxwv,,Qwerty,2009-12-31,M,,",
+        ],
+    )
+    return district, incoming
+
+
+def test_match_writes_one_row_each(rosters: tuple[Path, Path], tmp_path: Path) -> None:
+    district, incoming = rosters
+    out = tmp_path / "pairs.csv"
+    result = sislink("match", str(district), str(incoming), "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["incoming"] == 2
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [
+        "incoming_id",
+        "district_id",
+        "match_probability",
+        "decision",
+    ]
+    assert (rows[0]["incoming_id"], rows[0]["district_id"]) == ("C-1", "D-1")
+    assert rows[0]["decision"] == "link"
+    assert rows[1]["decision"] == "new"
+    assert rows[1]["district_id"] == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("id,first_name\n1,Ana\n", "line 1: missing column"),
+        (HEADER + "1,,Ana,,Ruiz,2015-02-30,F,,\n", "line 2, field birth_date"),
+        (HEADER + "1,,Ana,,Ruiz,2015-02-03,F\n", "line 2: 7 fields"),
+        (HEADER + "1,,Ana,,Ruiz,,F,,\n1,,Eva,,Ruiz,,F,,\n", "line 3, field id"),
+    ],
+)
+def test_match_rejects_malformed_input(
+    rosters: tuple[Path, Path], tmp_path: Path, content: str, message: str
+) -> None:
+    district, _incoming = rosters
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content, encoding="utf-8")
+    result = sislink("match", str(district), str(bad), "--out", str(tmp_path / "o.csv"))
+    assert result.exit_code == 1
+    assert "bad.csv" in result.stderr
+    assert message in result.stderr
+    assert "Ruiz" not in result.stderr
+
+
+def test_ssid_pairs_load(database_url: str, tmp_path: Path) -> None:
+    assert sislink("--db", database_url, "init").exit_code == 0
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("retired_ssid,replacement_ssid\n0011,0022\n", encoding="utf-8")
+    result = sislink(
+        "--db", database_url, "ssid", "load-replacements", str(pairs), "--json"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["pairs"] == 1
+    pairs.write_text("retired_ssid,replacement_ssid\n0011,0011\n", encoding="utf-8")
+    refused = sislink("--db", database_url, "ssid", "load-replacements", str(pairs))
+    assert refused.exit_code == 1
+    assert "line 2" in refused.stderr
+
+
+def test_review_commands_on_empty_queue(database_url: str) -> None:
+    assert sislink("--db", database_url, "init").exit_code == 0
+    listed = sislink("--db", database_url, "review", "list", "--json")
+    assert listed.exit_code == 0
+    assert json.loads(listed.stdout) == []
+    missing = sislink("--db", database_url, "review", "accept", "7")
+    assert missing.exit_code == 2
+    assert "no match decision 7" in missing.stderr
+
+
+def test_train_refuses_empty_index(database_url: str) -> None:
+    assert sislink("--db", database_url, "init").exit_code == 0
+    result = sislink("--db", database_url, "link", "train")
+    assert result.exit_code == 1
+    assert "at least" in result.stderr
+
+
+@pytest.mark.slow
+def test_demo_index_trains_and_evaluates(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from sislink.demo.generator import generate_world
+    from sislink.demo.rounds import next_round
+    from sislink.demo.run import run_demo
+    from sislink.link.evaluation import write_demo_truth
+
+    run_demo(tmp_path, students=1500, charters=3, seed=4, console=Console(), quiet=True)
+    url = f"sqlite:///{tmp_path / 'sislink.db'}"
+    later = next_round(generate_world(1500, 3, 4), 5)
+    truth = tmp_path / "truth.csv"
+    assert write_demo_truth(later, truth) > 1500
+
+    trained = sislink("--db", url, "link", "train", "--json")
+    assert trained.exit_code == 0, trained.output
+    assert json.loads(trained.stdout)["trained_records"] > 1000
+    evaluated = sislink("--db", url, "link", "evaluate", "--truth", str(truth), "--json")
+    assert evaluated.exit_code == 0, evaluated.output
+    report = json.loads(evaluated.stdout)
+    assert report["precision"] > 0.99
+    assert report["recall"] > 0.9
+    assert isinstance(report["false_merges"], list)
