@@ -31,6 +31,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import Engine
 
+from sislink.demo.compliance import write_compliance_report
 from sislink.demo.export import write_roster
 from sislink.demo.generator import generate_world
 from sislink.demo.rounds import next_round
@@ -116,6 +117,7 @@ def run_demo(
         jobs += _write_round(later, out / "files" / "round-2", grand_bend=False)
         outcomes = _submit_all(engine, jobs, console, quiet)
         report = write_report(engine, out / "report", title="sislink demo")
+        write_compliance_report(engine, out / "report")
     finally:
         engine.dispose()
 
@@ -280,7 +282,8 @@ SUMMARY_COLUMNS = (
     "updated",
     "ended",
     "linked",
-    "new",
+    "created",
+    "review",
     "errors",
     "warnings",
 )
@@ -298,6 +301,7 @@ def _summary_row(outcome: Outcome) -> list[str]:
         sum(c.ended for c in kinds),
         result.persons.linked,
         result.persons.created,
+        result.persons.review,
         issues["error"],
         issues["warning"],
     )
