@@ -39,6 +39,7 @@ from sislink.model import (
 from sislink.model.provenance import source_digest
 from sislink.model.summary import SubmissionResult
 from sislink.normalize import normalize
+from sislink.orphans import Orphanage, is_orphan
 from sislink.store.audit import record_event
 from sislink.store.changes import record_changes
 from sislink.store.database import translate_errors
@@ -343,6 +344,13 @@ class _SubmissionRun:
         )
         self.read_count = 0
         self.removals: list[Removed] = []
+        self.orphans = Orphanage(
+            self.connection,
+            self.organization.id,
+            self.submission_id,
+            self.linker,
+            self.merger,
+        )
         self.validator = Validator(Context(date.today(), self.organization.code))
         self.across = SubmissionChecks()
         gap = submission_gap(self.connection, self.organization, self.request.gap_days)
@@ -361,6 +369,7 @@ class _SubmissionRun:
                 kind,
             )
         self._stage("ending records left out")
+        self.orphans.adopt(self.result)
         self._apply_removals()
         self.merger.finish_kinds(self.covered if self.request.snapshot else ())
         students = self.merger.seen_keys(RecordKind.STUDENT)
@@ -544,7 +553,11 @@ class _SubmissionRun:
         counts = self.result.kind(record.kind)
         counts.read += 1
         self.result.findings.extend(findings)
-        if any(f.is_error for f in findings):
+        if is_orphan(findings):
+            counts.held += 1
+            self._quarantine(record)
+            self.orphans.held.append(record)
+        elif any(f.is_error for f in findings):
             self._reject(record)
         else:
             counts.accepted += 1
@@ -552,6 +565,9 @@ class _SubmissionRun:
 
     def _reject(self, record: Record) -> None:
         self.result.kind(record.kind).rejected += 1
+        self._quarantine(record)
+
+    def _quarantine(self, record: Record) -> None:
         self.merger.keep_stored(record)
         store_rejected(
             self.connection,

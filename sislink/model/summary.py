@@ -13,8 +13,8 @@ from sislink.model.records import RecordKind
 class KindCounts:
     """Records of one kind: read = accepted + rejected + skipped + held.
 
-    ``held`` counts records that passed validation in a submission the
-    mass-change guard held: they are stored with it but not yet applied.
+    ``held`` counts records stored but not applied: those of a submission
+    the mass-change guard held, and orphans waiting for their student.
     """
 
     read: int = 0

@@ -418,3 +418,23 @@ def test_dry_run_prints_planned_changes(
         ["student", "S2", "insert"],
     ]
     assert current_count(hub, STUDENT) == 0
+
+
+def test_orphan_waits_for_its_student(hub: Engine, tmp_path: Path) -> None:
+    # The special-education export comes before the student does.
+    early = run(hub, write(tmp_path / "sped", {PLAN: [plan("S1", "P1")]}))
+    assert early.kinds[PLAN].held == 1
+    assert early.kinds[PLAN].balanced
+    assert current_count(hub, PLAN) == 0
+
+    later = run(hub, write(tmp_path / "sis", {STUDENT: [student("S1")]}))
+
+    assert later.kinds[PLAN].inserted == 1
+    assert current_count(hub, PLAN) == 1
+    with hub.connect() as connection:
+        status = connection.execute(
+            select(findings.c.status, findings.c.resolved_submission_id).where(
+                findings.c.submission_id == early.submission_id
+            )
+        ).one()
+    assert tuple(status) == ("resolved", later.submission_id)
