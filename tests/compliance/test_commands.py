@@ -1,0 +1,171 @@
+"""The calendar, due-list and report commands through the CLI runner."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from conftest import History
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from sislink.cli import app
+from sislink.model import RecordKind
+from sislink.store.schema import metadata
+
+runner = CliRunner()
+
+
+def test_migrations_match_metadata(engine: Engine) -> None:
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+@pytest.fixture
+def loaded(history: History, database_url: str) -> str:
+    history.organization("C1")
+    history.submit(
+        "C1",
+        history.at(date(2027, 1, 5)),
+        [
+            (
+                RecordKind.EVALUATION,
+                "S",
+                {
+                    "local_student_id": "S1",
+                    "evaluation_id": "EV1",
+                    "meeting_type": "10",
+                    "consent_date": "2026-11-01",
+                },
+            )
+        ],
+    )
+    return database_url
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        (
+            "first_date,last_date,kind,label\n2026-12-21,2027-01-01,break,Winter\n",
+            0,
+            "",
+        ),
+        (
+            "first_date,last_date,kind,label\n2026-12-21,2027-01-01,holiday,Winter\n",
+            1,
+            "line 2, kind: invalid value 'holiday'",
+        ),
+        (
+            "first_date,last_date,kind,label\n2026-13-01,2027-01-01,break,X\n",
+            1,
+            "line 2, first_date: invalid date '2026-13-01'",
+        ),
+        ("start,end\n", 1, "the first line must be first_date,last_date,kind,label"),
+    ],
+)
+def test_calendar_load(
+    loaded: str, tmp_path: Path, content: str, code: int, message: str
+) -> None:
+    path = tmp_path / "calendar.csv"
+    path.write_text(content, encoding="utf-8")
+    result = runner.invoke(
+        app, ["--db", loaded, "calendar", "load", "--org", "C1", str(path), "--json"]
+    )
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    if code == 0:
+        assert json.loads(result.output)["breaks_not_counted"] == [
+            {"first_date": "2026-12-21", "last_date": "2027-01-01"}
+        ]
+
+
+def test_due_list_json(loaded: str) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "--db",
+            loaded,
+            "compliance",
+            "due",
+            "--org",
+            "C1",
+            "--within",
+            "30",
+            "--as-of",
+            "2027-01-10",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)["rows"]
+    assert row["local_student_id"] == "S1"
+    assert row["obligation"] == "initial evaluation"
+    assert row["due_date"] == "2026-12-31"
+    assert row["days_left"] == -10
+    assert isinstance(row["person_id"], int)
+
+
+@pytest.mark.parametrize("file_format", ["json", "csv", "html", "xlsx"])
+def test_report_formats(loaded: str, tmp_path: Path, file_format: str) -> None:
+    out = tmp_path / f"report.{file_format}"
+    result = runner.invoke(
+        app,
+        [
+            "--db",
+            loaded,
+            "report",
+            "compliance",
+            "--as-of",
+            "2027-01-10",
+            "--role",
+            "monitor",
+            "--format",
+            file_format,
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+    if file_format == "json":
+        report = json.loads(out.read_text())
+        (organization,) = report["organizations"]
+        assert organization["code"] == "C1"
+        assert organization["initial_evaluations"]["overdue_open"] == "<11"
+        for name in ("due", "on_time", "late", "overdue_open"):
+            assert name in organization["annual_reviews"]
+        for name in (
+            "prescribed_minutes",
+            "delivered_minutes",
+            "students_below_90_percent",
+        ):
+            assert name in organization["services"]
+        assert set(organization["transfers"]) >= {"transfers", "plan_within_30_days"}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--as-of", "2027-02-30", "--format", "json"], "invalid --as-of '2027-02-30'"),
+        (["--as-of", "2027-01-10", "--format", "pdf"], "unknown --format 'pdf'"),
+        (
+            ["--as-of", "2027-01-10", "--format", "json", "--role", "public"],
+            "unknown --role",
+        ),
+        (["--as-of", "2027-01-10", "--format", "xlsx"], "--format xlsx needs --out"),
+        (
+            ["--as-of", "2027-01-10", "--format", "json", "--org", "NOPE"],
+            "organization NOPE not found",
+        ),
+    ],
+)
+def test_report_usage_errors(loaded: str, arguments: list[str], message: str) -> None:
+    result = runner.invoke(app, ["--db", loaded, "report", "compliance", *arguments])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
