@@ -151,7 +151,9 @@ def test_demo_index_trains_and_evaluates(tmp_path: Path) -> None:
     trained = sislink("--db", url, "link", "train", "--json")
     assert trained.exit_code == 0, trained.output
     assert json.loads(trained.stdout)["trained_records"] > 1000
-    evaluated = sislink("--db", url, "link", "evaluate", "--truth", str(truth), "--json")
+    evaluated = sislink(
+        "--db", url, "link", "evaluate", "--truth", str(truth), "--json"
+    )
     assert evaluated.exit_code == 0, evaluated.output
     report = json.loads(evaluated.stdout)
     assert report["precision"] > 0.99
