@@ -29,6 +29,7 @@ from bench.backends import (
     BenchError,
     make_backends,
 )
+from bench.compliance import ComplianceSuite
 from bench.load import LoadSuite
 from bench.machine import Machine
 from bench.measure import PROJECT_ROOT
@@ -48,7 +49,7 @@ from sislink.model import RecordKind
 
 log = logging.getLogger("bench")
 
-SUITES: list[Suite] = [LoadSuite()]
+SUITES: list[Suite] = [LoadSuite(), ComplianceSuite()]
 """The suites in page order; each returns one section of the page."""
 
 DEFAULT_STUDENTS = 750_000
