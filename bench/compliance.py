@@ -113,7 +113,7 @@ def _section(
             f"under {AIM_SECONDS:.0f} s: {_met(median < AIM_SECONDS)}",
         ],
         [
-            "loading the charters first (not timed above)",
+            "loading the charters first, not timed above (s)",
             markdown.seconds(load_seconds),
         ],
         ["organizations measured", markdown.count(len(result.organizations))],
