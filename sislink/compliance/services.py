@@ -20,10 +20,9 @@ from sislink.compliance.model import Period, ServiceMonth, Student
 from sislink.model.calendar import SchoolCalendar, weekdays_between
 
 SCHOOL_DAYS_PER_YEAR = 180
-"""School days in a year for prescriptions counted per year.
-NOTE: an assumption (a common length of a California school year), used
-when a prescription is counted per year; the calendar file does not say
-where a school year begins."""
+"""School days in a year, for prescriptions counted per year.
+NOTE: an estimate of a common California school year, because the calendar
+file does not say where a school year begins."""
 
 DELIVERED_STATUSES = frozenset({"delivered", "make-up"})
 """Delivery statuses whose minutes count; a delivery without status counts too."""

@@ -44,7 +44,7 @@ class CountTable:
 class ShownTable:
     """A count table as shown: numbers, or marks where a count is hidden.
 
-    The last row holds the column totals and the last column the row totals.
+    The last row contains the column totals and the last column the row totals.
     """
 
     rows: list[str]

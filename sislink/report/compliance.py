@@ -1,9 +1,9 @@
 """The compliance report: figures per organization and school, as HTML with
 charts, CSV, JSON or an Excel workbook.
 
-Two roles read it. The district sees every count. The monitor sees counts
-under 11 as ``<11``, with their complements hidden as ``*``, so that no
-total gives a small count away.
+The district role shows every count. The monitor role shows counts under
+11 as ``<11`` and hides their complements as ``*``, so that no total gives
+a small count away.
 """
 
 from __future__ import annotations
