@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 WIDTH = 720
 BAR_HEIGHT = 18
 BAR_GAP = 8
-LABEL_WIDTH = 170
+LABEL_WIDTH = 240
 PLOT_HEIGHT = 220
 MARGIN = 36
 COLORS = {
@@ -41,7 +41,7 @@ def stacked_bars(title: str, bars: Sequence[StackedBar]) -> Markup:
     count is drawn as an empty outline.
     """
     height = MARGIN + len(bars) * (BAR_HEIGHT + BAR_GAP) + MARGIN
-    plot = WIDTH - LABEL_WIDTH - 60
+    plot = WIDTH - LABEL_WIDTH - 100
     parts = [_open(title, WIDTH, height), _legend(bars)]
     for index, bar in enumerate(bars):
         y = MARGIN + index * (BAR_HEIGHT + BAR_GAP)

@@ -332,7 +332,7 @@ def _timeliness_chart(report: dict[str, Any]) -> Any:
             )
         bars.append(
             StackedBar(
-                f"{organization['code']} {organization['name']}"[:28],
+                f"{organization['code']} {organization['name']}"[:32],
                 [("on_time", on_time), ("late", late), ("overdue_open", overdue)],
             )
         )
