@@ -215,7 +215,13 @@ def _ecm(data: LinkageData, thresholds: Thresholds) -> list[Decision]:
     ).items():
         ranked = best.setdefault(str(incoming_id), [])
         if len(ranked) < 2:
-            weight = 60.0 if value >= 1 else -60.0 if value <= 0 else _bits(value)
+            # ECM probabilities reach exactly 0 and 1: cap their weights.
+            if value >= 1:
+                weight = 60.0
+            elif value <= 0:
+                weight = -60.0
+            else:
+                weight = _bits(value)
             ranked.append(Candidate(str(district_id), float(value), weight, ()))
     decisions = []
     for person in data.incoming:

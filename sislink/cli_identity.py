@@ -137,7 +137,7 @@ def review_list(
         ),
     ] = PENDING,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, help="Most decisions to list (count).")
+        int, typer.Option("--limit", min=1, help="Maximum number of decisions to list.")
     ] = 100,
     json_output: JsonOption = False,
 ) -> None:

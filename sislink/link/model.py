@@ -31,7 +31,7 @@ MINIMUM_M = 0.0005
 """Floor on a trained m probability, so that no level rules a match out alone.
 
 EM on data without a single example of a level (an SSID on the wrong child,
-say) drives its m probability to 0 and its weight to minus infinity; the
+say) drives its m probability to 0 and its weight to minus infinity. The
 floor keeps such evidence strong but finite.
 """
 
@@ -292,26 +292,3 @@ def floor_m_probabilities(model: dict[str, Any]) -> dict[str, Any]:
             if m is not None and not level.get("is_null_level"):
                 level["m_probability"] = max(float(m), MINIMUM_M)
     return changed
-
-
-def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
-    """Return, per comparison, each comparison vector value's level label."""
-    labels: dict[str, dict[int, str]] = {}
-    for comparison in model["comparisons"]:
-        name = comparison["output_column_name"]
-        levels = [
-            level
-            for level in comparison["comparison_levels"]
-            if not level.get("is_null_level")
-        ]
-        by_value = {
-            len(levels) - 1 - i: lv["label_for_charts"] for i, lv in enumerate(levels)
-        }
-        null_labels = [
-            lv["label_for_charts"]
-            for lv in comparison["comparison_levels"]
-            if lv.get("is_null_level")
-        ]
-        by_value[-1] = null_labels[0] if null_labels else "missing"
-        labels[name] = by_value
-    return labels

@@ -1,7 +1,7 @@
 """Estimate the model's parameters with Splink on DuckDB.
 
-The u probabilities come from random pairs, the m probabilities from
-expectation maximisation in two passes: pairs with the same birth date
+The u probabilities come from random pairs. The m probabilities come from
+expectation maximisation in two passes. Pairs with the same birth date
 train the name, gender, postal code and SSID comparisons, and pairs with
 the same first name and surname train the birth-date comparison. Training
 needs no labels; the person index's own records, several of which belong

@@ -7,7 +7,7 @@ different persons are a conflict, and the record is rejected rather than
 joined on a guess. A state student id the state retired is looked up
 by its replacement. A student with no known identifier is offered to the
 ``Matcher`` (by default the probabilistic ``IndexMatcher``), which links it
-to a person, holds it for review, or lets it become a new person. A held
+to a person, sends it to review, or lets it become a new person. A held
 student's records are stored without a person until the review is
 resolved, and later submissions keep holding it while the review waits.
 """
