@@ -119,9 +119,10 @@ def _febrl(index: list[Person], incoming: list[Person]) -> LinkageData:
     return LinkageData(index, incoming, truth, hazards)
 
 
-def run_method(method: str, data: LinkageData, trained: bool) -> list[Decision]:
+def run_method(
+    method: str, data: LinkageData, trained: bool, thresholds: Thresholds
+) -> list[Decision]:
     """Return each incoming record's decision by ``method``."""
-    thresholds = Thresholds()
     index = IndexRows()
     for person in data.district:
         index.add(person, person.unique_id)
@@ -281,9 +282,9 @@ def child(arguments: argparse.Namespace) -> None:
     """Run one measurement and print its JSON result."""
     data = load_data(arguments.dataset, arguments.district, arguments.incoming, 7)
     started = time.perf_counter()
-    decisions = run_method(
-        arguments.method, data, trained=arguments.dataset != "students"
-    )
+    thresholds = Thresholds(link=arguments.link, review=arguments.review)
+    trained = arguments.dataset != "students"
+    decisions = run_method(arguments.method, data, trained, thresholds)
     seconds = time.perf_counter() - started
     result = score(data, decisions)
     result["seconds"] = seconds
@@ -291,7 +292,9 @@ def child(arguments: argparse.Namespace) -> None:
     sys.stdout.write(json.dumps(result) + "\n")
 
 
-def measure(dataset: str, method: str, district: int, incoming: int) -> dict[str, Any]:
+def measure(
+    dataset: str, method: str, district: int, incoming: int, thresholds: Thresholds
+) -> dict[str, Any]:
     """Run one measurement in a child process and return its result."""
     command = [
         sys.executable,
@@ -306,6 +309,10 @@ def measure(dataset: str, method: str, district: int, incoming: int) -> dict[str
         str(district),
         "--incoming",
         str(incoming),
+        "--link",
+        str(thresholds.link),
+        "--review",
+        str(thresholds.review),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -315,12 +322,18 @@ def measure(dataset: str, method: str, district: int, incoming: int) -> dict[str
 
 
 def section(
-    district: int, incoming: int, small_incoming: int, datasets: Sequence[str]
+    district: int,
+    incoming: int,
+    small_incoming: int,
+    datasets: Sequence[str],
+    methods: Sequence[str] = METHODS,
+    thresholds: Thresholds | None = None,
 ) -> str:
     """Run every measurement and return the Markdown section body."""
+    thresholds = thresholds or Thresholds()
     lines = [
         f"Student set: {district:,} district records, {incoming:,} incoming; "
-        f"thresholds link {Thresholds().link}, review {Thresholds().review}. "
+        f"thresholds link {thresholds.link}, review {thresholds.review}. "
         "Recall+review counts reviews whose candidate is right. Times are wall "
         "seconds of matching (and training where the method trains); memory is "
         "the child process's peak resident set.",
@@ -330,12 +343,12 @@ def section(
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     runs = [
-        (name, method, district, incoming) for name in datasets for method in METHODS
+        (name, method, district, incoming) for name in datasets for method in methods
     ]
-    if "students" in datasets:
+    if "students" in datasets and "sislink" in methods:
         runs.append(("students", "sislink", district, small_incoming))
     for name, method, size, count in runs:
-        result = measure(name, method, size, count)
+        result = measure(name, method, size, count, thresholds)
         label = name if name != "students" else f"students {size:,} x {count:,}"
         if "error" in result:
             lines.append(f"| {label} | {method} | failed: {result['error']} |")
@@ -374,6 +387,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--incoming", type=int, default=150_000)
     parser.add_argument("--small-incoming", type=int, default=5_000)
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--link", type=float, default=Thresholds().link)
+    parser.add_argument("--review", type=float, default=Thresholds().review)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dataset", choices=DATASETS, help=argparse.SUPPRESS)
     parser.add_argument("--method", choices=METHODS, help=argparse.SUPPRESS)
@@ -386,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         arguments.incoming,
         arguments.small_incoming,
         arguments.datasets.split(","),
+        arguments.methods.split(","),
+        Thresholds(link=arguments.link, review=arguments.review),
     )
     sys.stdout.write(f"## {IdentitySuite.title}\n\n{body}")
 

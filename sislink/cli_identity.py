@@ -50,7 +50,7 @@ LinkThreshold = Annotated[
         min=0.0,
         max=1.0,
         help="Match probability (0-1) at or above which a student is linked; "
-        "default 0.9999 or the stored model's.",
+        "default 0.999 or the stored model's.",
     ),
 ]
 ReviewThreshold = Annotated[
@@ -60,7 +60,7 @@ ReviewThreshold = Annotated[
         min=0.0,
         max=1.0,
         help="Match probability (0-1) at or above which a student waits for "
-        "review; default 0.3 or the stored model's.",
+        "review; default 0.05 or the stored model's.",
     ),
 ]
 

@@ -43,8 +43,8 @@ class Thresholds:
     and one index row are the same child is that share over the index size.
     """
 
-    link: float = 0.9999
-    review: float = 0.3
+    link: float = 0.999
+    review: float = 0.05
     expected_match_share: float = 0.5
     ambiguity_bits: float = 10.0
     """A runner-up within this many bits of match weight of the best

@@ -140,7 +140,7 @@ def _candidate(probability: float, weight: float) -> Candidate:
     ("candidates", "expected"),
     [
         ([], NEW),
-        ([_candidate(0.1, -2.0)], NEW),
+        ([_candidate(0.01, -8.0)], NEW),
         ([_candidate(0.5, 0.0)], "review"),
         ([_candidate(0.99999, 17.0)], LINK),
         ([_candidate(0.99999, 17.0), _candidate(0.9, 12.0)], "review"),
