@@ -16,7 +16,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from itertools import groupby
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -609,13 +608,20 @@ def _organization_row(record: Record) -> tuple[str, str, str, str | None]:
 def _batches(
     records: Iterator[tuple[Record, list[Finding]]],
 ) -> Iterator[tuple[RecordKind, list[tuple[Record, list[Finding]]]]]:
-    """Group consecutive records of one kind into batches of ``BATCH_SIZE``."""
-    for kind, group in groupby(records, key=lambda pair: pair[0].kind):
-        batch: list[tuple[Record, list[Finding]]] = []
-        for pair in group:
-            batch.append(pair)
-            if len(batch) == BATCH_SIZE:
-                yield kind, batch
-                batch = []
-        if batch:
-            yield kind, batch
+    """Group records into batches of one kind, up to ``BATCH_SIZE`` records in all.
+
+    Readers that yield a student and its enrollment row by row would
+    otherwise make batches of one record, and each batch costs a round of
+    linking. A full buffer is released kind by kind in load order, so the
+    students of a buffer are linked before the records that refer to them.
+    """
+    order = list(RecordKind)
+    buffer: dict[RecordKind, list[tuple[Record, list[Finding]]]] = {}
+    held = 0
+    for pair in records:
+        buffer.setdefault(pair[0].kind, []).append(pair)
+        held += 1
+        if held == BATCH_SIZE:
+            yield from sorted(buffer.items(), key=lambda item: order.index(item[0]))
+            buffer, held = {}, 0
+    yield from sorted(buffer.items(), key=lambda item: order.index(item[0]))

@@ -36,7 +36,8 @@ from sislink.demo.export import write_roster
 from sislink.demo.generator import generate_world
 from sislink.demo.rounds import next_round
 from sislink.demo.world import World
-from sislink.formats import get_writer
+from sislink.formats import READERS, get_writer
+from sislink.formats.sislink_csv import write_kind
 from sislink.model import RecordKind
 from sislink.model.summary import SubmissionResult
 from sislink.pipeline import SubmissionRequest, submit
@@ -54,8 +55,19 @@ OWNED = (DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm")
 """Files in the output folder that a new run deletes, besides ``OWNED_FOLDERS``."""
 OWNED_FOLDERS = ("files", "report")
 
-CHARTER_FORMATS = ("edfi-xml", "sislink-csv")
-"""The format each generated charter sends, by position; the last one repeats."""
+CHARTER_FORMATS = (
+    "powerschool-csv",
+    "illuminate-csv",
+    "calpads",
+    "oneroster-csv",
+    "edfi-json",
+    "edfi-xml",
+    "powerschool-json",
+    "sislink-csv",
+)
+"""The SIS format of the generated charters by position: each one once, so the
+demo reads every format, then the two common vendor exports in turn."""
+FORMAT_WIDTH = max(len(name) for name in CHARTER_FORMATS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,13 +164,21 @@ def _clear(out: Path) -> None:
 
 
 def _register(engine: Engine, world: World) -> None:
-    """Add the district and every charter. Schools are added by their files."""
+    """Add the district, every charter and the charters' schools.
+
+    The district registers the charters' schools itself, because several SIS
+    exports name a school only by its code.
+    """
     district = world.district
     with engine.begin() as connection:
         add_organization(connection, district.code, district.name, "district")
         for code in world.charter_codes:
             charter = world.organizations[code]
             add_organization(connection, code, charter.name, "charter", district.code)
+            for school in charter.schools:
+                add_organization(
+                    connection, school.school_id, school.name, "school", code
+                )
         add_organization(
             connection, GRAND_BEND_CODE, GRAND_BEND_NAME, "charter", district.code
         )
@@ -168,7 +188,7 @@ def _write_round(world: World, folder: Path, *, grand_bend: bool) -> list[Job]:
     """Write one round's exports and return the submissions that read them.
 
     The district sends its roster in the sislink CSV layout, and charters
-    send the formats of ``CHARTER_FORMATS`` in turn.
+    send the formats of ``CHARTER_FORMATS`` (see ``charter_format``).
     """
     round_number = world.round_number
     district = world.district
@@ -186,12 +206,41 @@ def _write_round(world: World, folder: Path, *, grand_bend: bool) -> list[Job]:
             Job(round_number, GRAND_BEND_CODE, GRAND_BEND_NAME, "edfi-xml", GRAND_BEND)
         )
     for position, code in enumerate(world.charter_codes):
-        file_format = CHARTER_FORMATS[min(position, len(CHARTER_FORMATS) - 1)]
-        target = folder / code
-        write = get_writer(file_format)
-        write(target, functools.partial(world.records, code))
-        name = world.organizations[code].name
-        jobs.append(Job(round_number, code, name, file_format, target))
+        jobs += _write_charter(world, code, folder / code, charter_format(position))
+    return jobs
+
+
+def charter_format(position: int) -> str:
+    """Return the format of the charter at ``position``: each format once, then
+    the two common vendor exports in turn."""
+    if position < len(CHARTER_FORMATS):
+        return CHARTER_FORMATS[position]
+    return CHARTER_FORMATS[position % 2]
+
+
+def _write_charter(
+    world: World, code: str, folder: Path, file_format: str
+) -> list[Job]:
+    """Write one charter's SIS export, and its special-education export if needed.
+
+    A charter's SIS format may not carry the special-education kinds, which
+    its special-education system then sends in the sislink CSV layout.
+    """
+    round_number = world.round_number
+    name = world.organizations[code].name
+    records = functools.partial(world.records, code)
+    export = folder / file_format
+    get_writer(file_format)(export, records)
+    jobs = [Job(round_number, code, name, file_format, export)]
+
+    carried = set(READERS[file_format].kinds) | {RecordKind.ORGANIZATION}
+    missing = [kind for kind in RecordKind if kind not in carried]
+    if missing:
+        supplement = folder / "special-education"
+        for kind in missing:
+            write_kind(supplement, kind, records(kind))
+        label = f"{name} (special education)"
+        jobs.append(Job(round_number, code, label, "sislink-csv", supplement))
     return jobs
 
 
@@ -251,7 +300,7 @@ def _summary_tables(outcomes: list[Outcome], width: int) -> list[Table]:
     """
     # Each column takes its width plus one space on either side.
     fixed = sum(max(len(c), len("999,999")) + 2 for c in SUMMARY_COLUMNS)
-    fixed += len("sislink-csv") + 2 + 2
+    fixed += FORMAT_WIDTH + 2 + 2
     name_width = max(8, min(32, width - fixed))
     tables: list[Table] = []
     for round_number in sorted({o.job.round_number for o in outcomes}):
@@ -265,7 +314,7 @@ def _summary_tables(outcomes: list[Outcome], width: int) -> list[Table]:
         table.add_column(
             "organization", no_wrap=True, overflow="ellipsis", max_width=name_width
         )
-        table.add_column("format", no_wrap=True, min_width=len("sislink-csv"))
+        table.add_column("format", no_wrap=True, min_width=FORMAT_WIDTH)
         for column in SUMMARY_COLUMNS:
             width = max(len(column), len("999,999"))
             table.add_column(column, justify="right", no_wrap=True, min_width=width)

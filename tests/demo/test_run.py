@@ -12,7 +12,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from sislink.cli import app
-from sislink.demo.run import GRAND_BEND_CODE, run_demo
+from sislink.demo.run import GRAND_BEND_CODE, charter_format, run_demo
+from sislink.formats import READERS
 
 SMALL = {"students": 1_500, "charters": 3, "seed": 11}
 
@@ -32,10 +33,25 @@ def test_every_submission_commits_in_both_rounds(
     _, summary = demo
     submissions = summary["submissions"]
     rounds = [s["round"] for s in submissions]
-    # The district, Grand Bend and 3 charters, then all but Grand Bend again.
-    assert rounds == [1] * 5 + [2] * 4
+    # The district, Grand Bend, then each charter's SIS export and its
+    # special-education export; the second round without Grand Bend.
+    assert rounds == [1] * 8 + [2] * 7
     assert {s["status"] for s in submissions} == {"committed"}
-    assert {s["format"] for s in submissions} == {"sislink-csv", "edfi-xml"}
+    formats = {s["format"] for s in submissions}
+    assert formats == {
+        "sislink-csv",
+        "edfi-xml",
+        "powerschool-csv",
+        "illuminate-csv",
+        "calpads",
+    }
+
+
+def test_default_demo_reads_every_format() -> None:
+    default_charters = 8
+    used = {charter_format(position) for position in range(default_charters)}
+    assert used == set(READERS)
+    assert charter_format(default_charters) in ("powerschool-csv", "illuminate-csv")
 
 
 def test_counts_balance_for_every_kind(demo: tuple[Path, dict[str, Any]]) -> None:
@@ -64,7 +80,8 @@ def test_second_round_brings_changes_and_links_known_students(
     csv_enrollments = [c for c in enrollments if c is not None]
     assert sum(c["inserted"] for c in csv_enrollments) > 0
     assert sum(c["updated"] + c["ended"] for c in csv_enrollments) > 0
-    assert all(s["persons"]["linked"] > 0 for s in second)
+    with_students = [s for s in second if s["records"].get("student")]
+    assert all(s["persons"]["linked"] > 0 for s in with_students)
 
 
 def test_injected_defects_are_found(demo: tuple[Path, dict[str, Any]]) -> None:

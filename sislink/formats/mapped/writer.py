@@ -122,7 +122,7 @@ class _Formatter:
         if isinstance(value, bool):
             text = "1" if value else "0"
         elif spec.type is FieldType.DATE and isinstance(value, str):
-            text = date.fromisoformat(value).strftime(self.date_format)
+            text = vendor_date(value, self.date_format)
         elif spec.code_set is not None:
             # A canonical code the vendor has no code for is written as is,
             # which the reader accepts as the California code.
@@ -134,3 +134,15 @@ class _Formatter:
             # value, so the writer replaces it with a space.
             text = text.replace(self.delimiter, " ")
         return text
+
+
+def vendor_date(value: str, date_format: str) -> str:
+    """Return an ISO date in ``date_format``; text that is no date is kept as is.
+
+    A quarantined record keeps its date as sent (``2016-02-30``), and writing
+    it back unchanged lets the reader report it again.
+    """
+    try:
+        return date.fromisoformat(value).strftime(date_format)
+    except ValueError:
+        return value

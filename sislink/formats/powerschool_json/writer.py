@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sislink.formats.base import RecordSource, StoredRecord
-from sislink.formats.mapped.writer import latest_by_student
+from sislink.formats.mapped.writer import latest_by_student, vendor_date
 from sislink.formats.powerschool_json import layout
 from sislink.model import RecordKind
 from sislink.model.records import JsonValue
@@ -75,7 +74,7 @@ def _vendor(
     if name == "sex":
         return reverse["gender"].get(str(value), str(value))
     if name.endswith("date"):
-        return date.fromisoformat(str(value)).isoformat()
+        return vendor_date(str(value), "%Y-%m-%d")
     return value
 
 
