@@ -4,7 +4,8 @@ The page that ``python -m bench.run`` writes has a fixed header (date,
 machine, command, workload) followed by one section per suite. A suite
 gets the shared context, runs its measurements and returns its section as
 Markdown. New benchmarks (validation cost share, identity matching,
-compliance measures) are added as further suites in ``bench.run.SUITES``.
+compliance measures) are added as further suites, each under its ``--suites``
+name in ``bench.run.SUITES``.
 """
 
 from __future__ import annotations

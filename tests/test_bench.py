@@ -1,7 +1,8 @@
-"""``python -m bench.run`` end to end on a tiny workload, on both backends.
+"""``python -m bench.run`` end to end: the load suite on a tiny workload.
 
-The benchmark's figures are not checked against any limit here: this only
-checks that the entry point runs every phase and writes a complete page.
+The benchmark's figures are not checked against any limit here. These tests
+only check that the entry point runs every phase on both backends and writes
+a complete page.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def run_bench(
         str(tmp_path / "cache"),
         "--postgres-url",
         POSTGRES_URL,
+        "--suites",
+        "load",
         *options,
     ]
     return subprocess.run(
@@ -87,6 +90,7 @@ def test_page_has_every_section(bench_run: tuple[Path, str]) -> None:
         assert re.search(rf"^{re.escape(heading)}$", page, re.M), heading
     assert "How these figures were measured:" in page
     assert "python -m bench.run --students 2000 --runs 1" in page
+    assert "--suites load" in page
     assert "shared with other work and noisy" in page
 
 
