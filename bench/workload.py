@@ -28,6 +28,9 @@ from sislink.model import KINDS, RecordKind
 
 log = logging.getLogger(__name__)
 
+# NOTE: the key names the generation parameters, not the generator's code, so
+# files cached before a change to sislink.demo are reused until .bench/ is
+# deleted or this version is raised.
 CACHE_LAYOUT_VERSION = 1
 """Part of every cache key: raise it when the cached files or manifest change."""
 
