@@ -37,7 +37,7 @@ from sislink.model import (
 )
 from sislink.model.provenance import source_digest
 from sislink.model.summary import SubmissionResult
-from sislink.normalize import normalize
+from sislink.normalize import normalize, parse_date
 from sislink.orphans import Orphanage, is_orphan
 from sislink.store.audit import record_event
 from sislink.store.changes import record_changes
@@ -469,6 +469,7 @@ class _SubmissionRun:
                         # Its local id already points at its person, or it
                         # still waits for review.
                         self.linker.count_unchanged(item.fields.get("local_student_id"))
+                    self._note_unchanged(item)
                     continue
                 record, findings = normalize(item)
                 record.source_digest = fingerprint
@@ -480,6 +481,23 @@ class _SubmissionRun:
                 self.result.kind(item.kind).skipped += 1
             elif isinstance(item, Finding):
                 self._reader_finding(item)
+
+    def _note_unchanged(self, source: SourceRecord) -> None:
+        """Tell the checks about a record that skips them because it is unchanged.
+
+        Later records are checked against it all the same: a plan against
+        its student's birth date, a record id against the ids already used.
+        """
+        fields = source.fields
+        birth = None
+        if source.kind is RecordKind.STUDENT:
+            birth = parse_date(
+                fields.get("birth_date", ""), source.dialect.date_formats
+            )
+            local_id = fields.get("local_student_id")
+            if birth and local_id:
+                self.validator.context.birth_dates[local_id] = birth
+        self.across.note(source.kind, fields, birth)
 
     def _reader_finding(self, finding: Finding) -> None:
         """Keep a reader's finding; a row-level error counts as a rejected record."""

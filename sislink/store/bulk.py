@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Column, ColumnElement, Connection, Table, any_, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
 
@@ -79,3 +80,18 @@ def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
     )
     start = int(largest.scalar_one()) + 1
     return list(range(start, start + count))
+
+
+def in_list(
+    connection: Connection, column: Column[Any], parameter: str
+) -> ColumnElement[bool]:
+    """Return ``column IN (:parameter)`` for a list bound at execution.
+
+    On PostgreSQL the list is one array parameter (``= ANY(:parameter)``):
+    an expanded IN list of a fixed length makes psycopg prepare the
+    statement, and PostgreSQL's generic plan for it then filters instead of
+    using the index, scanning the whole table on every call.
+    """
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(parameter, type_=ARRAY(column.type)))
+    return column.in_(bindparam(parameter, expanding=True))

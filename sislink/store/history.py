@@ -8,10 +8,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Row, and_, or_, select, update
 
 from sislink.model.records import JsonValue
-from sislink.store.bulk import bulk_insert
+from sislink.store.bulk import bulk_insert, in_list
 from sislink.store.schema import record_versions
 
 CHUNK = 900
@@ -124,7 +124,7 @@ def close_versions(
     """Mark the versions ``version_ids`` as replaced or ended by ``submission_id``."""
     statement = (
         update(record_versions)
-        .where(record_versions.c.id.in_(bindparam("ids", expanding=True)))
+        .where(in_list(connection, record_versions.c.id, "ids"))
         .values(valid_to_submission_id=submission_id)
     )
     for start in range(0, len(version_ids), CHUNK):

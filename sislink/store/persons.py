@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, Row, select
 
-from sislink.store.bulk import bulk_insert, reserve_ids
+from sislink.store.bulk import bulk_insert, in_list, reserve_ids
 from sislink.store.history import CHUNK
 from sislink.store.schema import organizations, person_identifiers, persons
 
@@ -47,7 +47,7 @@ def lookup_identifiers(
     statement = select(columns.value, columns.person_id).where(
         columns.identifier_type == identifier_type,
         columns.scope == scope,
-        columns.value.in_(bindparam("values", expanding=True)),
+        in_list(connection, columns.value, "values"),
     )
     ordered = sorted(values)
     found: dict[str, int] = {}

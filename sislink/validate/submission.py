@@ -7,6 +7,8 @@ student's open primary school.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sislink.model import Finding, Record, RecordKind
 from sislink.validate import rules
 from sislink.validate.checks import finding
@@ -41,6 +43,25 @@ class SubmissionChecks:
         if record.kind in ID_FIELDS:
             return self._record_id(record)
         return []
+
+    def note(
+        self, kind: RecordKind, fields: Mapping[str, str], birth: str | None
+    ) -> None:
+        """Remember a record that is not checked (it is unchanged), as ``check`` would.
+
+        ``fields`` are the source text: names and ids compare the same before
+        and after normalization, which only trims them. ``birth`` is a
+        student's ISO birth date.
+        """
+        local_id = fields.get("local_student_id", "")
+        if kind is RecordKind.STUDENT:
+            identity = _identity_of_text(
+                fields.get("first_name"), fields.get("last_surname"), birth
+            )
+            self._identity_of.setdefault(local_id, identity)
+            self._local_id_of.setdefault(identity, local_id)
+        elif kind in ID_FIELDS and fields.get(ID_FIELDS[kind]):
+            self._owner_of.setdefault((kind, fields[ID_FIELDS[kind]]), local_id)
 
     def _student(self, record: Record) -> list[Finding]:
         local_id = str(record.data.get("local_student_id") or "")
@@ -96,7 +117,14 @@ class SubmissionChecks:
 
 
 def _identity(record: Record) -> Identity:
-    def text(name: str) -> str:
-        return str(record.data.get(name) or "").strip().casefold()
+    data = record.data
+    return _identity_of_text(
+        data.get("first_name"), data.get("last_surname"), data.get("birth_date")
+    )
 
-    return text("first_name"), text("last_surname"), text("birth_date")
+
+def _identity_of_text(first: object, last: object, birth: object) -> Identity:
+    def text(value: object) -> str:
+        return str(value or "").strip().casefold()
+
+    return text(first), text(last), text(birth)

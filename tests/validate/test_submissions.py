@@ -438,3 +438,23 @@ def test_orphan_waits_for_its_student(hub: Engine, tmp_path: Path) -> None:
             )
         ).one()
     assert tuple(status) == ("resolved", later.submission_id)
+
+
+def test_unchanged_resubmission_checks_against_unchanged_records(
+    hub: Engine, tmp_path: Path
+) -> None:
+    records = {
+        STUDENT: [student("S1", birth_date="2024-03-01"), student("S2")],
+        PLAN: [plan("S1", "P1", primary_disability="281"), plan("S2", "P2")],
+    }
+    folder = write(tmp_path / "s", records)
+    first = run(hub, folder)
+    again = run(hub, folder)
+
+    for result in (first, again):
+        codes = [f.code for f in result.findings]
+        assert codes == ["disability-281-age"]
+    changes = again.counts_json()["changes"]
+    assert all(
+        c["inserted"] == c["updated"] == c["ended"] == 0 for c in changes.values()
+    )
