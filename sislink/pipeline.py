@@ -49,7 +49,13 @@ from sislink.store.organizations import (
     register_organizations,
 )
 from sislink.store.schema import submission_files, submissions
-from sislink.store.submissions import resolve_findings, store_findings, store_rejected
+from sislink.store.submissions import (
+    current_counts,
+    last_committed,
+    resolve_findings,
+    store_findings,
+    store_rejected,
+)
 from sislink.validate import checks as _checks  # noqa: F401 - registers the checks
 from sislink.validate import rules
 from sislink.validate.engine import Context, Validator
@@ -191,8 +197,13 @@ def _run(
             organization = get_organization(
                 connection, request.organization_code, for_update=True
             )
-            run = _SubmissionRun(connection, organization, request, covered, files)
-            result = run.execute(reader.read([f.path for f in files]))
+            if _resent(connection, organization, request, files):
+                result = _record_resent(
+                    connection, organization, request, files, covered
+                )
+            else:
+                run = _SubmissionRun(connection, organization, request, covered, files)
+                result = run.execute(reader.read([f.path for f in files]))
             if result.status == "committed":
                 log.info("submission %s: committing", result.submission_id)
                 transaction.commit()
@@ -210,6 +221,61 @@ def _run(
         result.submission_id,
         organization.code,
         result.status,
+    )
+    return result
+
+
+def _resent(
+    connection: Connection,
+    organization: Organization,
+    request: SubmissionRequest,
+    files: list[SubmittedFile],
+) -> bool:
+    """Return whether the files are those the last applied submission sent.
+
+    Byte for byte the same files (name and SHA-256), in the same format and
+    with the same options, as the organization's newest committed
+    submission: reading them again can change nothing.
+    """
+    if request.dry_run or request.confirmed:
+        return False
+    last = last_committed(connection, organization.id)
+    if last is None or last.format != request.format:
+        return False
+    if (last.options or {}) != request.options():
+        return False
+    return last.files == {(f.path.name, f.sha256) for f in files}
+
+
+def _record_resent(
+    connection: Connection,
+    organization: Organization,
+    request: SubmissionRequest,
+    files: list[SubmittedFile],
+    covered: frozenset[RecordKind],
+) -> SubmissionResult:
+    """Record a re-sent submission without reading it: everything is unchanged.
+
+    Its records are counted as read, accepted and unchanged: as many as the
+    organization holds of each kind the files carry. Findings of the earlier
+    submission stay open, since nothing was fixed.
+    """
+    submission_id = _open_submission(connection, organization, request, files, covered)
+    log.info("submission %s: same files as the last applied one", submission_id)
+    result = SubmissionResult(submission_id, organization.code)
+    for kind, count in current_counts(connection, organization.id, covered).items():
+        counts = result.kind(kind)
+        counts.read = counts.accepted = counts.unchanged = count
+    result.persons.linked = result.kind(RecordKind.STUDENT).unchanged
+    result.status = "committed"
+    _close_submission(connection, submission_id, result, None)
+    record_event(
+        connection,
+        "submission-committed",
+        actor=request.actor,
+        organization_id=organization.id,
+        submission_id=submission_id,
+        changes=0,
     )
     return result
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from sislink.model import Finding, Provenance, RecordKind
 from sislink.model.records import JsonValue
-from sislink.store.schema import findings, organizations, rejected_records, submissions
+from sislink.store.schema import (
+    findings,
+    organizations,
+    record_versions,
+    rejected_records,
+    submission_files,
+    submissions,
+)
 
 
 def store_rejected(
@@ -129,3 +137,57 @@ def list_submissions(
     if organization_id is not None:
         query = query.where(submissions.c.organization_id == organization_id)
     return list(connection.execute(query))
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedSubmission:
+    """An organization's newest committed submission: format, options and files."""
+
+    id: int
+    format: str
+    options: dict[str, Any] | None
+    files: set[tuple[str, str]]
+    """Name and SHA-256 of each file."""
+
+
+def last_committed(
+    connection: Connection, organization_id: int
+) -> AppliedSubmission | None:
+    """Return the organization's newest committed submission, or None."""
+    row = connection.execute(
+        select(submissions.c.id, submissions.c.format, submissions.c.options)
+        .where(
+            submissions.c.organization_id == organization_id,
+            submissions.c.status == "committed",
+        )
+        .order_by(submissions.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    files = connection.execute(
+        select(submission_files.c.name, submission_files.c.sha256).where(
+            submission_files.c.submission_id == row.id
+        )
+    )
+    return AppliedSubmission(
+        row.id, row.format, row.options, {(name, sha) for name, sha in files}
+    )
+
+
+def current_counts(
+    connection: Connection, organization_id: int, kinds: Collection[RecordKind]
+) -> dict[RecordKind, int]:
+    """Return how many current records of each of ``kinds`` the organization holds."""
+    columns = record_versions.c
+    rows = connection.execute(
+        select(columns.kind, func.count())
+        .where(
+            columns.organization_id == organization_id,
+            columns.valid_to_submission_id.is_(None),
+            columns.kind.in_([kind.value for kind in kinds]),
+        )
+        .group_by(columns.kind)
+    )
+    counted = {RecordKind(kind): int(count) for kind, count in rows}
+    return {kind: counted.get(kind, 0) for kind in RecordKind if kind in kinds}

@@ -440,21 +440,41 @@ def test_orphan_waits_for_its_student(hub: Engine, tmp_path: Path) -> None:
     assert tuple(status) == ("resolved", later.submission_id)
 
 
-def test_unchanged_resubmission_checks_against_unchanged_records(
-    hub: Engine, tmp_path: Path
-) -> None:
+def test_unchanged_records_still_inform_the_checks(hub: Engine, tmp_path: Path) -> None:
     records = {
         STUDENT: [student("S1", birth_date="2024-03-01"), student("S2")],
         PLAN: [plan("S1", "P1", primary_disability="281"), plan("S2", "P2")],
     }
-    folder = write(tmp_path / "s", records)
-    first = run(hub, folder)
-    again = run(hub, folder)
+    first = run(hub, write(tmp_path / "first", records))
+    # Another student makes the files differ, so every row is read again.
+    records[STUDENT].append(student("S3"))
+    again = run(hub, write(tmp_path / "again", records))
 
     for result in (first, again):
         codes = [f.code for f in result.findings]
         assert codes == ["disability-281-age"]
-    changes = again.counts_json()["changes"]
-    assert all(
-        c["inserted"] == c["updated"] == c["ended"] == 0 for c in changes.values()
-    )
+    assert again.kinds[STUDENT].inserted == 1
+    assert again.kinds[STUDENT].unchanged == 2
+    assert again.kinds[PLAN].inserted == 0
+    assert again.kinds[PLAN].rejected == 1
+
+
+def test_resent_files_are_not_read_again(hub: Engine, tmp_path: Path) -> None:
+    records = {STUDENT: [student("S1"), student("S2", birth_date="bad")]}
+    folder = write(tmp_path / "s", records)
+    first = run(hub, folder)
+    again = run(hub, folder)
+
+    assert again.status == "committed"
+    assert again.submission_id != first.submission_id
+    counts = again.kinds[STUDENT]
+    assert (counts.read, counts.unchanged, counts.inserted) == (1, 1, 0)
+    assert again.findings == []
+    with hub.connect() as connection:
+        still_open = connection.execute(
+            select(func.count()).where(
+                findings.c.submission_id == first.submission_id,
+                findings.c.status == "open",
+            )
+        ).scalar_one()
+    assert still_open == 1
