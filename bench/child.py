@@ -80,8 +80,17 @@ def run_submissions(url: str, workload: Workload, task: str) -> dict[str, Any]:
                 for c in r.kinds.values()
             ),
             "unchanged": sum(c.unchanged for r in results for c in r.kinds.values()),
+            "stage_seconds": stage_seconds(results),
         },
     }
+
+
+def stage_seconds(results: Sequence[SubmissionResult]) -> dict[str, float]:
+    """Return the seconds the submissions spent per pipeline stage, summed."""
+    total: Counter[str] = Counter()
+    for result in results:
+        total.update(result.seconds)
+    return dict(total)
 
 
 def run_floor(url: str, workload: Workload, task: str) -> dict[str, Any]:

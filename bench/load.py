@@ -97,6 +97,19 @@ class TaskRuns:
         """Return the sum of an integer detail over all runs."""
         return sum(int(r.details.get(name, 0)) for r in self.results)
 
+    def stage_share(self, stage: str) -> float:
+        """Return a pipeline stage's share of the submissions' own time, over all runs.
+
+        The stage and total seconds are those the pipeline measures itself
+        (``SubmissionResult.seconds``); 0.0 when the runs recorded none.
+        """
+        stage_total = total = 0.0
+        for result in self.results:
+            stages = result.details.get("stage_seconds", {})
+            stage_total += float(stages.get(stage, 0.0))
+            total += float(stages.get("total", 0.0))
+        return stage_total / total if total else 0.0
+
     def statuses(self) -> Counter[str]:
         """Return how many submissions ended in each status, over all runs."""
         total: Counter[str] = Counter()
@@ -252,6 +265,7 @@ def _backend_section(runs: BackendRuns) -> str:
         f"### {runs.backend.label}",
         markdown.table(header, rows),
         _aims(runs),
+        _stages(runs),
         _checks(runs),
     ]
     return "\n\n".join(parts)
@@ -298,6 +312,31 @@ def _aims(runs: BackendRuns) -> str:
         ],
     ]
     return markdown.table(["aim", "target", "measured", "result"], rows)
+
+
+STAGES = (
+    ("validate", "validation: every rule on every record, and the reference checks"),
+    ("link", "linking students to the person index"),
+    ("merge", "comparing with stored versions and writing new ones"),
+)
+
+
+def _stages(runs: BackendRuns) -> str:
+    """Show where the charter load spends its time, validation first."""
+    task = runs.tasks[CHARTERS.task]
+    rows = [
+        [description, markdown.share(task.stage_share(stage))]
+        for stage, description in STAGES
+    ]
+    rest = 1 - sum(task.stage_share(stage) for stage, _ in STAGES)
+    rows.append(
+        ["reading, normalizing, numbering changes and committing", markdown.share(rest)]
+    )
+    table = markdown.table(["stage of the charter load", "share of its time"], rows)
+    return (
+        "Where the charter load spends its time, as the pipeline measures "
+        "each submission's stages (all runs together):\n\n" + table
+    )
 
 
 def _checks(runs: BackendRuns) -> str:
