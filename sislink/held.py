@@ -2,9 +2,9 @@
 
 The mass-change guard holds a snapshot that would end or reject too much of
 an organization's data. The store keeps the held submission's files, so a
-person can confirm it later (it then runs again as sent, against the data as
-it is now, with the guard answered) or discard it. Either way the held
-submission stays in the history with what became of it.
+person can confirm it later or discard it. A confirmed submission runs again
+as sent, against the data as it is now, and the guard lets it through.
+Either way the held submission stays in the history with its outcome.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ ORPHAN_CODE = rules.STUDENT_REFERENCE_UNRESOLVED.code
 
 
 def is_orphan(found: Iterable[Finding]) -> bool:
-    """Return whether the record's only errors say its student is unknown."""
+    """Return whether the record's only errors are that its student is unknown."""
     errors = [f for f in found if f.is_error]
     return bool(errors) and all(f.code == ORPHAN_CODE for f in errors)
 

@@ -1,9 +1,9 @@
 """Decoding of delimited text files, shared by every text format.
 
-Every text reader goes through ``read_delimited``, so each rule holds for all
-of them: a byte-order mark is stripped; the declared encoding is applied
-strictly, and a line with invalid bytes becomes an error naming its line and
-byte offset while the rest of the file still loads; a file that splits into a
+Every text reader goes through ``read_delimited``, so these rules apply to
+all of them. A byte-order mark is stripped. The declared encoding is applied
+strictly: a line with invalid bytes becomes an error naming its line and byte
+offset, and the rest of the file still loads. A file that splits into a
 single column is checked against other common delimiters. Cells are returned
 exactly as decoded. Trimming and typing happen later, in normalization.
 """
@@ -41,7 +41,7 @@ UNSUPPORTED_ENCODINGS = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32"}
 
 @dataclass(frozen=True, slots=True)
 class TextFormat:
-    """How a source writes its delimited text files."""
+    """The encoding, delimiter, quoting and header of a source's text files."""
 
     encoding: str = "utf-8"
     delimiter: str = ","
@@ -125,7 +125,6 @@ class _DecodedLines:
         self._kind = kind
         self._offset = 0
         self._number = 0
-        self._given = 0
         # Physical line numbers of the decoded lines handed out, oldest first,
         # kept from the start of the row being parsed.
         self._numbers: deque[int] = deque()
@@ -152,7 +151,6 @@ class _DecodedLines:
                 self.pending.append(self._decode_error(raw, offset, exc))
                 continue
             self._numbers.append(self._number)
-            self._given += 1
             return text
 
     def physical(self, index: int) -> int:

@@ -49,7 +49,7 @@ _templates = Environment(
 
 @dataclass(frozen=True, slots=True)
 class SubmissionHeader:
-    """What a report says about the submission its findings belong to."""
+    """The submission a findings report is about: id, organization, format, status."""
 
     id: int
     organization: str

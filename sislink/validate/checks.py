@@ -1,7 +1,7 @@
 """Checks on one record: its values one at a time, then its values together.
 
-Each check is registered with the rule it applies (``sislink.validate.rules``
-holds the wording, severity and source). Values arrive normalized: dates as
+Each check is registered with the rule it applies; ``sislink.validate.rules``
+contains each rule's wording, severity and source. Values arrive normalized: dates as
 ISO text, codes as California codes, numbers as numbers. A value that failed
 normalization is left for the finding that normalization already made.
 """

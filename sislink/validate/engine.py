@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Context:
-    """What checks may know beyond the record: the date and the submission so far.
+    """The facts checks may use beyond the record: the date and the submission so far.
 
     ``birth_dates`` maps the local id of each student read so far to their
     ISO birth date, so that checks on enrollments and plans can use it.

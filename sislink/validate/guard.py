@@ -3,9 +3,10 @@
 One mistyped value in an export (a school code, a status filter) can make
 every row of a kind look new, invalid or absent. Applied, such a file would
 end or leave unapplied a large share of an organization's active records.
-The guard compares, per kind, the records the submission would end plus the
-records it rejects with the records active before it; above the limit the
-submission is held and applies nothing until someone confirms or discards it.
+For each kind, the guard adds the records the submission would end to the
+records it rejects, and compares the sum with the records active before it.
+Above the limit the submission is held, and it applies nothing until someone
+confirms or discards it.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def check_mass_change(
 ) -> list[Finding]:
     """Return a held finding for each kind whose losses exceed the limits.
 
-    ``submission`` is the id the findings' fix tells the reader to confirm.
+    ``submission`` is the id that the findings' fix names for confirmation.
     """
     found = []
     for kind, counts in result.kinds.items():

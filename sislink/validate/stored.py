@@ -1,4 +1,4 @@
-"""Checks against what the hub already holds from this and other organizations."""
+"""Checks against the records stored from this and other organizations."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def special_education_disappeared(
 ) -> list[Finding]:
     """Return a finding for each plan or program left out while its student was sent.
 
-    ``students_sent`` holds the local ids of the submission's students.
+    ``students_sent`` contains the local ids of the submission's students.
     """
     found = []
     for change in changes:
