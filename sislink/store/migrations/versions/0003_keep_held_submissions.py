@@ -20,23 +20,37 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("submissions") as batch:
-        batch.add_column(
-            sa.Column(
-                "options",
-                sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-                nullable=True,
-            )
+    # Plain ADD COLUMN, not batch mode: on SQLite, batch mode copies the
+    # table and drops the old one, which the foreign keys of findings and
+    # submission files forbid once the table has rows.
+    op.add_column(
+        "submissions",
+        sa.Column(
+            "options",
+            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+            nullable=True,
+        ),
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a foreign key only inline, with the column.
+        op.execute(
+            "ALTER TABLE submissions ADD COLUMN resolved_by_submission_id "
+            "INTEGER REFERENCES submissions (id)"
         )
-        batch.add_column(sa.Column("resolved_by_submission_id", ID, nullable=True))
-        batch.create_foreign_key(
-            op.f("fk_submissions_resolved_by_submission_id_submissions"),
+    else:
+        op.add_column(
             "submissions",
-            ["resolved_by_submission_id"],
-            ["id"],
+            sa.Column(
+                "resolved_by_submission_id",
+                ID,
+                sa.ForeignKey(
+                    "submissions.id",
+                    name=op.f("fk_submissions_resolved_by_submission_id_submissions"),
+                ),
+                nullable=True,
+            ),
         )
-    with op.batch_alter_table("submission_files") as batch:
-        batch.add_column(sa.Column("content", sa.LargeBinary(), nullable=True))
+    op.add_column("submission_files", sa.Column("content", sa.LargeBinary()))
 
 
 def downgrade() -> None:
