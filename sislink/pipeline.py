@@ -52,6 +52,7 @@ from sislink.store.schema import submission_files, submissions
 from sislink.store.submissions import (
     current_counts,
     last_committed,
+    linked_students,
     resolve_findings,
     store_findings,
     store_rejected,
@@ -266,7 +267,9 @@ def _record_resent(
     for kind, count in current_counts(connection, organization.id, covered).items():
         counts = result.kind(kind)
         counts.read = counts.accepted = counts.unchanged = count
-    result.persons.linked = result.kind(RecordKind.STUDENT).unchanged
+    if RecordKind.STUDENT in covered:
+        linked, waiting = linked_students(connection, organization.id)
+        result.persons.linked, result.persons.review = linked, waiting
     result.status = "committed"
     _close_submission(connection, submission_id, result, None)
     record_event(

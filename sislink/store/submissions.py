@@ -191,3 +191,20 @@ def current_counts(
     )
     counted = {RecordKind(kind): int(count) for kind, count in rows}
     return {kind: counted.get(kind, 0) for kind in RecordKind if kind in kinds}
+
+
+def linked_students(connection: Connection, organization_id: int) -> tuple[int, int]:
+    """Return how many current students of the organization have a person, and
+    how many still wait for a review decision (no person yet)."""
+    columns = record_versions.c
+    rows = connection.execute(
+        select(columns.person_id.is_(None), func.count())
+        .where(
+            columns.organization_id == organization_id,
+            columns.kind == RecordKind.STUDENT.value,
+            columns.valid_to_submission_id.is_(None),
+        )
+        .group_by(columns.person_id.is_(None))
+    )
+    counted = {bool(waiting): int(count) for waiting, count in rows}
+    return counted.get(False, 0), counted.get(True, 0)
