@@ -599,7 +599,7 @@ def demo(
         typer.Option(
             "--students", min=100, help="Students in the whole district (count)."
         ),
-    ] = 20_000,
+    ] = 15_000,
     charters: Annotated[
         int, typer.Option("--charters", min=1, help="Charter schools (count).")
     ] = 8,

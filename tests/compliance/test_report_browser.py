@@ -47,7 +47,7 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    run_demo(out, students=20_000, charters=8, seed=1, console=Console(), quiet=True)
+    run_demo(out, students=15_000, charters=8, seed=1, console=Console(), quiet=True)
     return out / "report" / "compliance.html"
 
 
