@@ -123,6 +123,17 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
 
     parser.add_argument(
+        "--append",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a section an earlier run of one suite's own command wrote (for "
+        "example `python -m bench.identity > FILE`), added after this run's "
+        "sections with a note that it was measured apart; may be repeated",
+    )
+
+    parser.add_argument(
         "--out",
         type=Path,
         default=Path("docs/benchmarks.md"),
@@ -213,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for suite in suites:
             log.info("running the suite %r", suite.title)
             sections.append(f"## {suite.title}\n\n{suite.run(context)}")
+        sections += [appended_section(path) for path in arguments.append]
     except BenchError as error:
         log.error("benchmark failed: %s", error)
         return 1
@@ -273,6 +285,26 @@ def select_suites(names: list[str]) -> list[Suite]:
 
 def _split(names: str) -> list[str]:
     return [name.strip() for name in names.split(",") if name.strip()]
+
+
+def appended_section(path: Path) -> str:
+    """Return a section written by one suite's own command, marked as measured apart.
+
+    Raises:
+        BenchError: the file cannot be read or is not a ``## `` section.
+    """
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise BenchError(f"cannot read the section {path}: {error.strerror}") from error
+    heading, _, body = text.partition("\n")
+    if not heading.startswith("## "):
+        raise BenchError(f"{path} does not start with a '## ' heading")
+    note = (
+        "_This section was measured apart from the rest of the page, by the "
+        "suite's own command on the same machine; its text gives its sizes._"
+    )
+    return f"{heading}\n\n{note}\n{body}"
 
 
 def write_page(path: Path, page: str) -> None:
