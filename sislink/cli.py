@@ -65,6 +65,10 @@ class GuardedGroup(TyperGroup):
             _fail(str(exc), exc.exit_code)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except BrokenPipeError:
+            # The reader of the output (`| head`) stopped reading: not a failure.
+            sys.stderr.close()
+            raise typer.Exit(0) from None
         except Exception as exc:
             if log.isEnabledFor(logging.INFO):
                 log.exception("unexpected failure")
@@ -208,6 +212,8 @@ def org_add(
     json_output: JsonOption = False,
 ) -> None:
     """Add an organization: the district, a charter, a school or a SELPA."""
+    if not code.strip() or not name.strip():
+        raise UsageError("the organization code and --name must not be empty")
     if kind not in ORGANIZATION_KIND:
         raise UsageError(
             f"unknown --kind {kind!r}: use one of {', '.join(ORGANIZATION_KIND.codes)}"

@@ -236,12 +236,14 @@ def _resent(
 
     Byte for byte the same files (name and SHA-256), in the same format and
     with the same options, as the organization's newest committed
-    submission: reading them again can change nothing.
+    submission: reading them again can change nothing. A submission that
+    had errors is read again all the same, so that the sender sees them
+    again rather than a clean result.
     """
     if request.dry_run or request.confirmed:
         return False
     last = last_committed(connection, organization.id)
-    if last is None or last.format != request.format:
+    if last is None or last.format != request.format or last.errors:
         return False
     if (last.options or {}) != request.options():
         return False
@@ -412,6 +414,8 @@ class _SubmissionRun:
         )
         self.read_count = 0
         self.removals: list[Removed] = []
+        self.unreadable_rows: dict[RecordKind, int] = {}
+        """Rows per kind that a reader could not turn into a record."""
         self.orphans = Orphanage(
             self.connection,
             self.organization.id,
@@ -439,7 +443,7 @@ class _SubmissionRun:
         self._stage("ending records left out")
         self.orphans.adopt(self.result)
         self._apply_removals()
-        self.merger.finish_kinds(self.covered if self.request.snapshot else ())
+        self.merger.finish_kinds(self._kinds_to_finish())
         students = self.merger.seen_keys(RecordKind.STUDENT)
         self.result.findings += special_education_disappeared(
             self.merger.changes, students
@@ -487,6 +491,23 @@ class _SubmissionRun:
             changes=len(self.merger.changes),
         )
         return result
+
+    def _kinds_to_finish(self) -> frozenset[RecordKind]:
+        """Return the kinds whose records left out of this snapshot are ended.
+
+        A row that could not be read at all has no key, so any stored record
+        could be the one it carried: its kind ends nothing this time.
+        """
+        if not self.request.snapshot:
+            return frozenset()
+        unreadable = frozenset(self.unreadable_rows)
+        for kind in sorted(unreadable & self.covered):
+            self.result.findings.append(
+                rules.ENDING_WITHHELD.finding(
+                    kind=kind, count=self.unreadable_rows[kind]
+                )
+            )
+        return self.covered - unreadable
 
     def _held(self) -> bool:
         """Apply the mass-change guard; return whether the submission is held."""
@@ -572,6 +593,9 @@ class _SubmissionRun:
         """Keep a reader's finding; a row-level error counts as a rejected record."""
         self.result.findings.append(finding)
         if finding.is_error and finding.kind is not None:
+            self.unreadable_rows[finding.kind] = (
+                self.unreadable_rows.get(finding.kind, 0) + 1
+            )
             counts = self.result.kind(finding.kind)
             counts.read += 1
             counts.rejected += 1

@@ -66,18 +66,46 @@ def print_result(console: Console, result: SubmissionResult) -> None:
     issues = result.severity_counts()
     console.print(
         f"persons: {persons.linked:,} linked, {persons.created:,} created, "
-        f"{persons.review:,} to review; findings: {issues['error']:,} errors, "
-        f"{issues['warning']:,} warnings",
+        f"{persons.review:,} to review; findings: "
+        f"{_count(issues['error'], 'error')}, {_count(issues['warning'], 'warning')}",
         highlight=False,
     )
     if result.change_versions:
         first, last = result.change_versions
         console.print(f"change versions {first}-{last}", highlight=False)
-    for finding in result.findings:
-        if finding.code == "mass-change-held":
-            console.print(f"[bold]held:[/] {finding.message}. {finding.fix}")
+    _print_first_errors(console, result)
     if result.status == "dry-run":
         _print_planned(console, result.planned_changes)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
+ERRORS_SHOWN = 5
+"""Error findings a submission prints; ``sislink issues`` reports them all."""
+
+
+def _print_first_errors(console: Console, result: SubmissionResult) -> None:
+    found = [f for f in result.findings if f.is_error]
+    for finding in found[:ERRORS_SHOWN]:
+        place = f"{finding.provenance}: " if finding.provenance else ""
+        console.print(
+            f"[bold red]error[/] {finding.code}: {place}{finding.message}. "
+            f"Fix: {finding.fix}",
+            highlight=False,
+        )
+    if found and result.submission_id is not None:
+        more = (
+            f"{len(found) - ERRORS_SHOWN:,} more errors; "
+            if len(found) > ERRORS_SHOWN
+            else ""
+        )
+        console.print(
+            f"{more}every finding with its fix: "
+            f"sislink issues {result.submission_id} --format html --out FILE",
+            highlight=False,
+        )
 
 
 PLANNED_SHOWN = 20

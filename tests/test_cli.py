@@ -234,3 +234,28 @@ def test_declaring_an_unknown_format_is_a_usage_error(url: str) -> None:
     result = sislink(url, "org", "formats", "255901", "excel")
     assert result.exit_code == 2
     assert "unknown format excel" in result.output
+
+
+def test_empty_organization_code_is_a_usage_error(url: str) -> None:
+    result = sislink(url, "org", "add", " ", "--name", "X", "--kind", "school")
+    assert result.exit_code == 2
+    assert "must not be empty" in result.output
+
+
+def test_submit_prints_first_errors_and_the_report_command(
+    url: str, tmp_path: Path
+) -> None:
+    sislink(url, "org", "add", "2000000", "--name", "Alpha", "--kind", "charter")
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "students.csv").write_text(
+        "localStudentId;firstName;lastSurname;birthDate\nS1;Ana;Ruiz;2016-05-10\n",
+        encoding="utf-8",
+    )
+    result = sislink(
+        url, "submit", "--org", "2000000", "-f", "sislink-csv", str(folder)
+    )
+    assert result.exit_code == 1
+    assert "semicolon" in result.output
+    assert "sislink issues" in result.output
+    assert "1 error," in result.output

@@ -148,6 +148,8 @@ class AppliedSubmission:
     options: dict[str, Any] | None
     files: set[tuple[str, str]]
     """Name and SHA-256 of each file."""
+    errors: int
+    """Error findings of that submission: rows it rejected, among others."""
 
 
 def last_committed(
@@ -155,7 +157,12 @@ def last_committed(
 ) -> AppliedSubmission | None:
     """Return the organization's newest committed submission, or None."""
     row = connection.execute(
-        select(submissions.c.id, submissions.c.format, submissions.c.options)
+        select(
+            submissions.c.id,
+            submissions.c.format,
+            submissions.c.options,
+            submissions.c.counts,
+        )
         .where(
             submissions.c.organization_id == organization_id,
             submissions.c.status == "committed",
@@ -170,8 +177,13 @@ def last_committed(
             submission_files.c.submission_id == row.id
         )
     )
+    issues = (row.counts or {}).get("issues", {})
     return AppliedSubmission(
-        row.id, row.format, row.options, {(name, sha) for name, sha in files}
+        row.id,
+        row.format,
+        row.options,
+        {(name, sha) for name, sha in files},
+        int(issues.get("error", 0)),
     )
 
 

@@ -398,6 +398,15 @@ PRIMARY_ENROLLMENT_TWICE = _rule(
     (RecordKind.ENROLLMENT,),
     ("enrollment_status",),
 )
+ENDING_WITHHELD = _rule(
+    "ending-withheld",
+    W,
+    "{count} {kind} row(s) could not be read, so no {kind} record left out of "
+    "this file was ended: the unread rows may be some of them",
+    "fix the rows named by the other findings and send the file again; the "
+    "next complete file ends the records that are really gone",
+    HUB + "; a row that cannot be read must never withdraw a student",
+)
 RULE_FAILED = _rule(
     "rule-failed",
     W,

@@ -460,21 +460,54 @@ def test_unchanged_records_still_inform_the_checks(hub: Engine, tmp_path: Path) 
 
 
 def test_resent_files_are_not_read_again(hub: Engine, tmp_path: Path) -> None:
-    records = {STUDENT: [student("S1"), student("S2", birth_date="bad")]}
-    folder = write(tmp_path / "s", records)
+    folder = write(tmp_path / "s", {STUDENT: [student("S1"), student("S2")]})
     first = run(hub, folder)
     again = run(hub, folder)
 
     assert again.status == "committed"
     assert again.submission_id != first.submission_id
     counts = again.kinds[STUDENT]
-    assert (counts.read, counts.unchanged, counts.inserted) == (1, 1, 0)
+    assert (counts.read, counts.unchanged, counts.inserted) == (2, 2, 0)
     assert again.findings == []
-    with hub.connect() as connection:
-        still_open = connection.execute(
-            select(func.count()).where(
-                findings.c.submission_id == first.submission_id,
-                findings.c.status == "open",
-            )
-        ).scalar_one()
-    assert still_open == 1
+    assert again.persons.linked == 2
+
+
+def test_resent_files_with_errors_are_read_again(hub: Engine, tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "s", {STUDENT: [student("S1"), student("S2", birth_date="x")]}
+    )
+    first = run(hub, folder)
+    again = run(hub, folder)
+    for result in (first, again):
+        assert [f.code for f in result.findings] == ["date-invalid"]
+        assert result.kinds[STUDENT].rejected == 1
+
+
+def test_empty_file_rejects_the_submission(hub: Engine, tmp_path: Path) -> None:
+    run(hub, write(tmp_path / "full", {STUDENT: [student("S1")]}))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "students.csv").write_bytes(b"")
+
+    result = run(hub, empty)
+
+    assert result.status == "rejected"
+    assert [f.code for f in result.findings] == ["file-unreadable"]
+    assert "no header row" in result.findings[0].message
+    assert current_count(hub, STUDENT) == 1
+
+
+def test_unreadable_row_ends_nothing_of_its_kind(hub: Engine, tmp_path: Path) -> None:
+    run(hub, write(tmp_path / "full", {STUDENT: [student("S1"), student("S2")]}))
+    folder = write(tmp_path / "broken", {STUDENT: [student("S1")]})
+    path = folder / "students.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "S2,only,three\n", encoding="utf-8"
+    )
+
+    result = run(hub, folder)
+
+    codes = [f.code for f in result.findings]
+    assert codes == ["row-width-mismatch", "ending-withheld"]
+    assert result.kinds[STUDENT].ended == 0
+    assert current_count(hub, STUDENT) == 2

@@ -75,8 +75,10 @@ def _read_file(
     rows = read_delimited(path, text_format, kind)
     header: list[str] | None = None
     names: list[str | None] = []
+    problems_seen = False
     for row in rows:
         if isinstance(row, Finding):
+            problems_seen = True
             yield row
             continue
         if header is None:
@@ -99,6 +101,15 @@ def _read_file(
             if name is not None and cell.strip()
         }
         yield SourceRecord(kind, values, provenance, DIALECT)
+    if header is None and not problems_seen:
+        # A header-only file is an empty snapshot of its kind; a file without
+        # even a header is a failed export, and must not end every record.
+        yield file_error(
+            path,
+            "is empty: it has no header row",
+            f"export the file again; a {kind} file with no records still has "
+            "its header row",
+        )
 
 
 def _field_names(kind: RecordKind, header: list[str]) -> list[str | None]:
