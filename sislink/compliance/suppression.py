@@ -3,8 +3,9 @@
 A count under ``THRESHOLD`` is shown as ``<11``. Row and column totals are
 shown, so a single hidden cell in a row or column could be worked out by
 subtraction: complementary suppression then hides the next smallest cell of
-that row or column as well (shown as ``*``), and repeats until no row or
-column, totals included, has exactly one hidden cell.
+that row or column as well (shown as ``*``). It repeats until no row or
+column, totals included, has exactly one hidden cell or hidden cells that
+sum to less than the threshold.
 """
 
 from __future__ import annotations
@@ -82,12 +83,29 @@ def _suppressed(full: list[list[int]]) -> dict[tuple[int, int], str]:
     while changed:
         changed = False
         for line in lines:
-            if sum(1 for cell in line if cell in hidden) != 1:
+            if not _gives_away(full, line, hidden):
+                continue
+            if all(cell in hidden for cell in line):
                 continue
             complement = _next_smallest(full, line, hidden)
             hidden[complement] = COMPLEMENT_MARK
             changed = True
     return hidden
+
+
+def _gives_away(
+    full: Sequence[Sequence[int]],
+    line: list[tuple[int, int]],
+    hidden: dict[tuple[int, int], str],
+) -> bool:
+    """Return whether the shown cells of a line reveal what its hidden cells hold.
+
+    The hidden cells of a line sum to what its shown cells leave over. One
+    hidden cell is therefore known exactly, and several hidden cells that
+    sum to less than the threshold are known to be small all together.
+    """
+    values = [full[r][c] for r, c in line if (r, c) in hidden]
+    return len(values) == 1 or (len(values) > 1 and sum(values) < THRESHOLD)
 
 
 def _lines(height: int, width: int) -> list[list[tuple[int, int]]]:

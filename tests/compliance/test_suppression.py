@@ -23,8 +23,10 @@ CASES = [
     ),
     (
         "two small cells in one row",
+        # 3 + 4 would be known from 37 - 30, so 30 is hidden as well, and
+        # each column then needs a second hidden cell.
         [[3, 4, 30], [40, 50, 60]],
-        [["<", "<", 30, 37], ["*", "*", 60, 150], [43, 54, 90, 187]],
+        [["<", "<", "*", 37], ["*", "*", "*", 150], [43, 54, 90, 187]],
     ),
     (
         "small total hides the row",
@@ -72,3 +74,17 @@ def test_no_line_with_one_hidden_cell(
 def test_district_role_shows_every_count() -> None:
     shown = show(CountTable(["r"], ["a", "b"], [[3, 20]]), suppress=False)
     assert shown.cells == [[3, 20, 23], [3, 20, 23]]
+
+
+def test_hidden_cells_never_sum_below_threshold_in_a_line() -> None:
+    # A school with 16 due, 15 on time: late and overdue together would be 1.
+    table = CountTable(["school"], ["on time", "late", "overdue"], [[15, 0, 1]])
+    shown = show(table, suppress=True).cells
+    row = shown[0]
+    hidden = [
+        full
+        for full, cell in zip([15, 0, 1, 16], row, strict=True)
+        if isinstance(cell, str)
+    ]
+    assert len(hidden) != 1
+    assert sum(hidden) >= 11
