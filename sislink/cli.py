@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
@@ -47,6 +48,7 @@ from sislink.store.organizations import (
     district_organization,
     get_organization,
 )
+from sislink.store.submissions import list_submissions
 from sislink.validate import RULES
 from sislink.validate.guard import DEFAULT_SHARE, GuardLimits
 
@@ -100,7 +102,7 @@ app.add_typer(person_app, name="person")
 mapping_app = typer.Typer(cls=GuardedGroup, help="Check vendor mapping files.")
 app.add_typer(mapping_app, name="mapping")
 submission_app = typer.Typer(
-    cls=GuardedGroup, help="Confirm or discard submissions held for review."
+    cls=GuardedGroup, help="List submissions; confirm or discard held ones."
 )
 app.add_typer(submission_app, name="submission")
 
@@ -424,6 +426,54 @@ def roster_load(
         limits=GuardLimits(max_end_share / 100),
     )
     _run_submission(request, json_output)
+
+
+@submission_app.command("list")
+def submission_list(
+    org: Annotated[
+        str | None, typer.Option("--org", help="Only this organization's submissions.")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Newest submissions to list (count).")
+    ] = 50,
+    json_output: JsonOption = False,
+) -> None:
+    """List submissions, newest first: status, format and findings."""
+    engine = State.engine()
+    with translate_errors(engine), engine.connect() as connection:
+        organization_id = get_organization(connection, org).id if org else None
+        rows = list_submissions(connection, organization_id)[:limit]
+    listed = [
+        {
+            "id": row.id,
+            "organization": row.organization_code,
+            "format": row.format,
+            "status": row.status,
+            "started": row.started_at.isoformat(),
+            "issues": (row.counts or {}).get("issues", {}),
+        }
+        for row in rows
+    ]
+    if json_output:
+        _print_json(listed)
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for name in ("id", "organization", "format", "status", "started"):
+        table.add_column(name, no_wrap=True)
+    for name in ("errors", "warnings"):
+        table.add_column(name, no_wrap=True, justify="right")
+    for item in listed:
+        issues = item["issues"]
+        table.add_row(
+            str(item["id"]),
+            item["organization"],
+            item["format"],
+            item["status"],
+            item["started"][:10],
+            f"{issues.get('error', 0):,}",
+            f"{issues.get('warning', 0):,}",
+        )
+    console.print(table)
 
 
 @submission_app.command("confirm")

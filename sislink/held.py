@@ -85,8 +85,8 @@ def _held_row(connection: Connection, submission_id: int) -> Any:
     ).first()
     if row is None:
         raise UsageError(
-            f"submission {submission_id} not found: `sislink issues` and the "
-            "report list the submissions"
+            f"submission {submission_id} not found: `sislink submission list` "
+            "lists them"
         )
     if row.status != "held":
         raise UsageError(

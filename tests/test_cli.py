@@ -259,3 +259,15 @@ def test_submit_prints_first_errors_and_the_report_command(
     assert "semicolon" in result.output
     assert "sislink issues" in result.output
     assert "1 error," in result.output
+
+
+def test_submission_list_shows_newest_first(url: str, grand_bend: Path) -> None:
+    sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
+    for _ in range(2):
+        sislink(url, "submit", "--org", "255901", "-f", "edfi-xml", str(grand_bend))
+    listed = sislink(url, "submission", "list", "--org", "255901", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert [row["id"] for row in rows] == [2, 1]
+    assert rows[0]["issues"]["warning"] == 0
+    assert rows[1]["issues"]["warning"] == 17
