@@ -129,3 +129,21 @@ def test_cli_export_prints_json_and_rejects_bad_format(
     )
     assert wrong.exit_code == 2
     assert "cannot be written" in wrong.output
+
+
+def test_unmapped_code_survives_export_and_reimport(
+    engine: Engine, grand_bend: Path, tmp_path: Path
+) -> None:
+    with engine.begin() as connection:
+        add_organization(connection, "255901", "Grand Bend", "charter")
+    submit(engine, SubmissionRequest("255901", "edfi-xml", [grand_bend]))
+    export(engine, "csv", tmp_path / "out", "255901")
+
+    again = submit(
+        engine,
+        SubmissionRequest("255901", "sislink-csv", [tmp_path / "out" / "255901"]),
+    )
+
+    for kind, counts in again.kinds.items():
+        assert counts.updated == 0, kind
+        assert counts.ended == 0, kind

@@ -21,6 +21,19 @@ def format_value(value: JsonValue) -> str:
     return str(value)
 
 
+def _sent(record: Mapping[str, JsonValue], name: str) -> JsonValue:
+    """Return a field's value, or the source text of a code that had no mapping.
+
+    Normalization stores an unmapped code as None with the text as sent
+    beside it (``primary_disability_source``); writing that text back means
+    a file read, exported and read again changes nothing.
+    """
+    value = record.get(name)
+    if value is None:
+        return record.get(f"{name}_source")
+    return value
+
+
 def write_kind(
     directory: Path, kind: RecordKind, records: Iterable[Mapping[str, JsonValue]]
 ) -> Path:
@@ -32,7 +45,7 @@ def write_kind(
         writer = csv.writer(handle)
         writer.writerow(columns(kind))
         for record in records:
-            writer.writerow([format_value(record.get(name)) for name in names])
+            writer.writerow([format_value(_sent(record, name)) for name in names])
     return path
 
 
