@@ -2,8 +2,8 @@
 
 Everything a submission changes lands in one database transaction. The
 organization's row is locked first, so two submissions of one organization
-run one after the other; change versions are taken last, just before commit,
-so the change feed grows in commit order.
+run one after the other. Change versions are taken last, just before
+commit, so the change feed grows in commit order.
 
 Records stream through in batches of one kind: memory holds the current
 batch, the keys seen so far and the list of changes, never a whole file.
@@ -94,7 +94,7 @@ class SubmittedFile:
 
 @dataclass
 class SubmissionRequest:
-    """What to submit: whose files, in which format, and how."""
+    """A submission to run: the organization, its files, their format and options."""
 
     organization_code: str
     format: str
@@ -111,8 +111,8 @@ class SubmissionRequest:
     limits: GuardLimits = field(default_factory=GuardLimits)
     """How much of an organization's data one snapshot may end or reject."""
     confirmed: bool = False
-    """Apply the submission whatever the mass-change guard says: a person
-    confirmed it after it was held."""
+    """Whether the mass-change guard is skipped, because a person confirmed the
+    submission after it was held."""
     gap_days: int = DEFAULT_GAP_DAYS
     """Days without a submission after which the next one flags the gap."""
 
@@ -237,7 +237,7 @@ def _resent(
     Byte for byte the same files (name and SHA-256), in the same format and
     with the same options, as the organization's newest committed
     submission: reading them again can change nothing. A submission that
-    had errors is read again all the same, so that the sender sees them
+    had errors is read again all the same, so that its errors are reported
     again rather than a clean result.
     """
     if request.dry_run or request.confirmed:
@@ -260,8 +260,8 @@ def _record_resent(
     """Record a re-sent submission without reading it: everything is unchanged.
 
     Its records are counted as read, accepted and unchanged: as many as the
-    organization holds of each kind the files carry. Findings of the earlier
-    submission stay open, since nothing was fixed.
+    organization has current records of each kind the files carry. Findings
+    of the earlier submission stay open, since nothing was fixed.
     """
     submission_id = _open_submission(connection, organization, request, files, covered)
     log.info("submission %s: same files as the last applied one", submission_id)

@@ -6,7 +6,7 @@ inherited records need across organizations. The second reads one
 organization at a time: its programs, plans, evaluations and services, and
 streams its service deliveries.
 
-NOTE: the first pass holds one small tuple per enrollment and plan of every
+NOTE: the first pass keeps one small tuple per enrollment and plan of every
 organization in memory, about 200 bytes each; the second pass holds one
 organization at a time.
 """
@@ -52,7 +52,7 @@ class Enrollment:
     current: bool
 
     def covers(self, when: date) -> bool:
-        """Whether the student was enrolled on ``when``."""
+        """Return whether the student was enrolled on ``when``."""
         return self.entry <= when and (self.exit is None or when <= self.exit)
 
 
@@ -72,7 +72,7 @@ class PlanSpan:
     first_submission_id: int
 
     def in_effect(self, when: date) -> bool:
-        """Whether the plan was in effect on ``when``."""
+        """Return whether the plan was in effect on ``when``."""
         return self.start <= when and (self.end is None or when <= self.end)
 
 
@@ -93,7 +93,7 @@ class HubIndex:
     def enrolled_elsewhere(
         self, person_id: int | None, organization_id: int, when: date
     ) -> bool:
-        """Whether on ``when`` the person was enrolled at another organization
+        """Return whether on ``when`` the person was enrolled at another organization
         and not at ``organization_id``: a record dated then is history that
         the other organization carried."""
         if person_id is None:
@@ -203,7 +203,7 @@ def _program_span(organization_id: int, version: KnownVersion) -> PlanSpan | Non
 
 @dataclass
 class StudentRecords:
-    """What one organization states about one student's special education."""
+    """One organization's records of one student's special education."""
 
     local_student_id: str
     person_id: int | None = None

@@ -1,4 +1,4 @@
-"""What the measures produce: obligations, service months, transfers, data quality."""
+"""The measures' results: obligations, service months, transfers, data quality."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class Measure(StrEnum):
 
 
 class Status(StrEnum):
-    """Where an obligation stands on the as-of date."""
+    """The state of an obligation on the as-of date."""
 
     ON_TIME = "on_time"
     LATE = "late"
@@ -26,7 +26,7 @@ class Status(StrEnum):
 
 
 class DayCount(StrEnum):
-    """How the days of a timeline were counted."""
+    """The way the days of a timeline were counted."""
 
     CALENDAR_DAYS = "calendar-days"
     SCHOOL_CALENDAR = "school-calendar"
@@ -115,7 +115,7 @@ class Transfer:
 
 @dataclass(slots=True)
 class DataQuality:
-    """How an organization's feed looks on the as-of date."""
+    """The state of an organization's feed on the as-of date."""
 
     submissions: int = 0
     rejected: int = 0

@@ -31,7 +31,7 @@ from sislink.model.calendar import SchoolCalendar
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What every timeline of one organization is measured against."""
+    """The facts every timeline of one organization is measured against."""
 
     period: Period
     organization_id: int
@@ -51,7 +51,7 @@ class Context:
         return when if when is not None and when <= self.period.as_of else None
 
     def carried_elsewhere(self, student: Student, when: date) -> bool:
-        """Whether an event on ``when`` belongs to another organization's time."""
+        """Return whether an event on ``when`` falls in another organization's time."""
         return self.index.enrolled_elsewhere(
             student.person_id, self.organization_id, when
         )
@@ -184,7 +184,7 @@ def _review_dates(context: Context, records: StudentRecords) -> list[tuple[date,
 
 
 def _plan_in_effect(as_of: date, records: StudentRecords) -> bool:
-    """Whether the student had an IEP in effect on ``as_of``."""
+    """Return whether the student had an IEP in effect on ``as_of``."""
     has_plans = False
     for version in records.plan_versions:
         data = version.data

@@ -20,7 +20,7 @@ from sislink.model import (
 from sislink.model.records import JsonValue
 
 ReadItem = SourceRecord | Removed | Skipped | Finding
-"""What a reader yields: a record, a removal, an element it skips, or a problem."""
+"""An item a reader yields: a record, a removal, a skipped element or a finding."""
 
 StoredRecord = Mapping[str, JsonValue]
 """A canonical record's values by field name (``sislink.model.records``)."""
@@ -35,8 +35,8 @@ class Writer(Protocol):
     def __call__(self, directory: Path, records: RecordSource) -> list[Path]:
         """Write the files into ``directory`` (created if missing); return them.
 
-        A writer asks ``records`` for each kind it carries, and writes those
-        records one at a time, so the iterables may be generators of any size.
+        A writer calls ``records`` once for each kind it carries, and writes
+        those records one at a time, so the iterables may be generators of any size.
         """
         ...
 
@@ -44,7 +44,7 @@ class Writer(Protocol):
 class Reader(ABC):
     """Turns one format's files into source records with provenance.
 
-    A reader streams: it holds one record at a time, never a whole file. It
+    A reader streams: it keeps one record at a time, never a whole file. It
     never touches the database and never raises on bad content: malformed
     input becomes a ``Finding`` with the file and line. It raises
     ``InputError`` only when a file cannot be opened at all.

@@ -57,7 +57,7 @@ SPLIT = "split"
 
 @dataclass(slots=True)
 class CorrectionResult:
-    """What one correction did: the persons involved and the records moved."""
+    """The outcome of one correction: the persons involved and the records moved."""
 
     action: str
     person_id: int

@@ -1,6 +1,6 @@
 """Score incoming students against an index with Splink on DuckDB, and decide.
 
-The index holds feature rows, each belonging to an entity: a person of the
+The index contains feature rows, each belonging to an entity: a person of the
 person index, or a district record in standalone matching. Splink scores
 the blocked pairs; the best pair per entity stands for that entity, and
 the best entity is the candidate. A candidate is linked when its
@@ -91,7 +91,7 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What to do with one incoming student, and why."""
+    """The decision on one incoming student, with its evidence."""
 
     incoming_id: str
     decision: str

@@ -55,7 +55,7 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """What a source says about one student, as text; empty text means missing."""
+    """One source's values for one student, as text; empty text means missing."""
 
     unique_id: str
     first_name: str | None

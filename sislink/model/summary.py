@@ -34,7 +34,7 @@ class KindCounts:
 
 @dataclass(slots=True)
 class PersonCounts:
-    """How the submission's students were linked to the person index."""
+    """Counts of the submission's students by how they were linked to persons."""
 
     linked: int = 0
     created: int = 0
@@ -43,7 +43,10 @@ class PersonCounts:
 
 @dataclass
 class SubmissionResult:
-    """What one submission did; ``status`` is committed, held, rejected or dry-run."""
+    """The outcome of one submission.
+
+    ``status`` is committed, held, rejected or dry-run.
+    """
 
     submission_id: int | None
     organization: str

@@ -1,7 +1,7 @@
 """Bulk writes for the hot path: COPY on PostgreSQL, executemany on SQLite.
 
 SQLAlchemy's Core insert processes every bound parameter of every row in
-Python; for the hundreds of thousands of rows a roster brings, that costs
+Python. For the hundreds of thousands of rows a roster brings, that costs
 more than the database's own work. These helpers hand rows to the driver
 as they are: values must already be what the column stores (JSON as text,
 datetimes as ``datetime``).
@@ -87,10 +87,10 @@ def in_list(
 ) -> ColumnElement[bool]:
     """Return ``column IN (:parameter)`` for a list bound at execution.
 
-    On PostgreSQL the list is one array parameter (``= ANY(:parameter)``):
-    an expanded IN list of a fixed length makes psycopg prepare the
-    statement, and PostgreSQL's generic plan for it then filters instead of
-    using the index, scanning the whole table on every call.
+    On PostgreSQL the list is one array parameter (``= ANY(:parameter)``).
+    An expanded IN list of a fixed length makes psycopg prepare the
+    statement after five calls. PostgreSQL's generic plan for it then
+    filters instead of using the index, so every call scans the table.
     """
     if connection.dialect.name == "postgresql":
         return column == any_(bindparam(parameter, type_=ARRAY(column.type)))

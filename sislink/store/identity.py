@@ -1,7 +1,7 @@
 """Identity resolution in the store: SSID replacements, match models, decisions.
 
 The tables join the shared ``metadata``; ``migrations/env.py`` imports this
-module so that Alembic sees them.
+module so that Alembic finds them.
 """
 
 from __future__ import annotations

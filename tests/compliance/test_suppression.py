@@ -76,7 +76,7 @@ def test_district_role_shows_every_count() -> None:
     assert shown.cells == [[3, 20, 23], [3, 20, 23]]
 
 
-def test_hidden_cells_never_sum_below_threshold_in_a_line() -> None:
+def test_hidden_sum_reaches_threshold() -> None:
     # A school with 16 due, 15 on time: late and overdue together would be 1.
     table = CountTable(["school"], ["on time", "late", "overdue"], [[15, 0, 1]])
     shown = show(table, suppress=True).cells

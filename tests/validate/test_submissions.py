@@ -1,8 +1,8 @@
 """Validation through whole submissions, on SQLite and PostgreSQL.
 
-One submission trips every rule at once; the mass-change guard holds a
-snapshot that would withdraw too much; a later submission resolves the
-findings it fixes; the reports and commands show all of it.
+One submission trips every rule at once. The mass-change guard holds back a
+snapshot that would withdraw too much. A later submission resolves the
+findings it fixes, and the reports and commands show all of it.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ EXPECTED_CODES = {
 
 
 def test_one_submission_trips_every_rule(hub: Engine, tmp_path: Path) -> None:
-    # The district holds an open primary enrollment of the child with SSID 1111111111.
+    # The district has an open primary enrollment of the child with SSID 1111111111.
     write(
         tmp_path / "district",
         {

@@ -61,7 +61,7 @@ def _joined_rows(
 ) -> Iterator[list[tuple[RecordMap, StoredRecord]]]:
     """Yield each row's records: the first kind's record joined with the others'.
 
-    NOTE: a row holds one record of each further kind per student, so when a
+    NOTE: a row carries one record of each further kind per student, so when a
     student has several (earlier enrollments), only the latest is written;
     the further kinds' records are held in memory, one per student.
     """
