@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -223,20 +224,55 @@ def _exact(column: str, description: str, m: float, u: float) -> cl.CustomCompar
     )
 
 
+@dataclass(frozen=True, slots=True)
+class BlockingKey:
+    """One blocking rule as data: pairs whose key columns are all equal.
+
+    ``index_columns`` are read on the index (left) side and
+    ``incoming_columns`` on the incoming (right) side; they differ only for
+    a rule that compares across columns, such as swapped names. A record
+    with any key column missing has no key for that rule.
+    """
+
+    name: str
+    index_columns: tuple[str, ...]
+    incoming_columns: tuple[str, ...]
+
+    def rule(self) -> Any:
+        """Return the rule as a Splink blocking rule."""
+        if self.index_columns == self.incoming_columns:
+            return block_on(*self.index_columns)
+        sql = " AND ".join(
+            f'l."{left}" = r."{right}"'
+            for left, right in zip(
+                self.index_columns, self.incoming_columns, strict=True
+            )
+        )
+        return CustomRule(sql)
+
+
+def _same(*columns: str) -> BlockingKey:
+    return BlockingKey("+".join(columns), columns, columns)
+
+
+BLOCKING_KEYS = (
+    _same("ssid"),
+    _same("ssid_head"),
+    _same("ssid_tail"),
+    _same("ssid_ends"),
+    _same("first_name_group", "birth_date"),
+    _same("surname_first_part", "birth_date"),
+    _same("surname_last_part", "birth_date"),
+    _same("first_name_group", "surname", "birth_year"),
+    _same("first_name_group", "surname_first_part", "postal_code"),
+    BlockingKey("names-swapped", ("first_name", "surname"), ("surname", "first_name")),
+)
+"""The pairs the model compares: those that share at least one key."""
+
+
 def blocking_rules() -> list[Any]:
     """Return the rules that choose the pairs to compare, each plain equality."""
-    return [
-        block_on("ssid"),
-        block_on("ssid_head"),
-        block_on("ssid_tail"),
-        block_on("ssid_ends"),
-        block_on("first_name_group", "birth_date"),
-        block_on("surname_first_part", "birth_date"),
-        block_on("surname_last_part", "birth_date"),
-        block_on("first_name_group", "surname", "birth_year"),
-        block_on("first_name_group", "surname_first_part", "postal_code"),
-        CustomRule('l."first_name" = r."surname" AND l."surname" = r."first_name"'),
-    ]
+    return [key.rule() for key in BLOCKING_KEYS]
 
 
 def settings_creator(link_type: str = "link_only") -> SettingsCreator:
