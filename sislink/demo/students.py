@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from functools import lru_cache
 
 from sislink.demo.dates import AGE_FOR_GRADE, birth_range, iso
@@ -89,17 +90,28 @@ class StudentFactory:
         )
         return person, group
 
-    def twin(self, person: Person, group: Group) -> Person:
-        """Return a twin: same surname, birth date and postal code, other first name."""
+    def twin(
+        self, person: Person, group: Group, siblings: Iterable[str] = ()
+    ) -> Person:
+        """Return a twin: same surname, birth date and postal code, other first name.
+
+        The twin's first name differs from ``person``'s and from every name
+        in ``siblings`` (the first names of other children of the same birth).
+        """
         rng = self.rng
         sex = rng.choices("FMX", cum_weights=SEX_CUMULATIVE)[0]
+        taken = {strip_accents(name) for name in (person.first_name, *siblings)}
         first = person.first_name
         for _ in range(10):
             first = pick_first_name(rng, group, sex)
-            if strip_accents(first) != strip_accents(person.first_name):
+            if strip_accents(first) not in taken:
                 break
-        if strip_accents(first) == strip_accents(person.first_name):
-            first = "Gemma" if sex == "F" else "Jacob"
+        if strip_accents(first) in taken:
+            first = next(
+                name
+                for name in ("Gemma", "Jacob", "Hazel", "Jonah", "Wren", "Silas")
+                if name not in taken
+            )
         return Person(
             first,
             None,

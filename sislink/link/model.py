@@ -174,10 +174,13 @@ def _birth_date() -> cl.CustomComparison:
                 0.0003,
             ),
             _level(
-                cll.DamerauLevenshteinLevel("birth_date", 1),
-                "birth date one digit apart",
+                cll.And(
+                    cll.ExactMatchLevel("birth_year"),
+                    cll.DamerauLevenshteinLevel("birth_date", 1),
+                ),
+                "same birth year, month or day one digit apart",
                 0.03,
-                0.01,
+                0.004,
             ),
             _level(cll.ElseLevel(), "different birth date", 0.01, 0.99),
         ],

@@ -102,6 +102,10 @@ def build_linkage_set(district_size: int, incoming_size: int, seed: int) -> Link
     for number, (person, _group) in enumerate(district):
         result.district.append(_view(f"D{number:07d}", person, show_ssid=True))
 
+    births: dict[tuple[str, str, str], list[str]] = {}
+    for person, _group in district:
+        births.setdefault(_birth_of(person), []).append(person.first_name)
+
     matched = rng.sample(range(len(district)), round(incoming_size * MATCH_SHARE))
     for number in range(incoming_size):
         unique_id = f"C{number:07d}"
@@ -112,7 +116,9 @@ def build_linkage_set(district_size: int, incoming_size: int, seed: int) -> Link
             record = _with_hazard(rng, unique_id, person, hazard)
             result.truth[unique_id] = f"D{source:07d}"
         else:
-            hazard, record = _other_child(rng, factory, schools, district, unique_id)
+            hazard, record = _other_child(
+                rng, factory, schools, district, births, unique_id
+            )
             result.truth[unique_id] = None
         result.incoming.append(record)
         result.hazards[unique_id] = hazard
@@ -127,6 +133,11 @@ def _schools(rng: random.Random, count: int) -> list[tuple[str, ...]]:
         )
         for _ in range(count)
     ]
+
+
+def _birth_of(person: DemoPerson) -> tuple[str, str, str]:
+    """Return what twins share: surname, birth date and postal code."""
+    return person.last_surname, person.birth_date, person.postal_code
 
 
 def _view(unique_id: str, person: DemoPerson, *, show_ssid: bool) -> Person:
@@ -147,13 +158,15 @@ def _other_child(
     factory: StudentFactory,
     schools: list[tuple[str, ...]],
     district: list[tuple[DemoPerson, object]],
+    births: dict[tuple[str, str, str], list[str]],
     unique_id: str,
 ) -> tuple[str, Person]:
     draw = rng.random() * (1 - MATCH_SHARE)
     shows_ssid = rng.random() < SSID_SHARE
     if draw < TWIN_SHARE:
         model, group = rng.choice(district)
-        twin = factory.twin(model, group)  # type: ignore[arg-type]
+        siblings = births.get(_birth_of(model), ())
+        twin = factory.twin(model, group, siblings)  # type: ignore[arg-type]
         return "twin", _view(unique_id, twin, show_ssid=shows_ssid)
     if draw < TWIN_SHARE + SAME_IDENTITY_SHARE:
         model, _group = rng.choice(district)
