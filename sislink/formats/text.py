@@ -36,6 +36,25 @@ DELIMITER_NAMES = {
 
 # Decoded lines are read one at a time, so an encoding whose line ends are
 # not the byte 0x0A cannot be split correctly.
+SNIFFED_BYTES = 8192
+"""How much of a file's start is read to tell text from a binary file."""
+
+BINARY_SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive or an Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "an older Excel workbook (.xls)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (codecs.BOM_UTF16_LE, "UTF-16 text"),
+    (codecs.BOM_UTF16_BE, "UTF-16 text"),
+)
+"""Starts of files that are sent by mistake in place of delimited text."""
+
+BINARY_NUL_SHARE = 0.01
+"""A file whose start has more NUL bytes than this share is not text.
+
+Text has none; a stray NUL in one row is read as a bad row, not as a
+binary file."""
+
 UNSUPPORTED_ENCODINGS = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32"})
 
 
@@ -78,9 +97,21 @@ def read_delimited(
     decoded, or a row the CSV parser rejects, yields one error finding of
     ``kind`` and reading goes on. A first row that is a single column but
     splits on another common delimiter yields a file error naming it, and
-    nothing else is read. ``path`` must be readable (``check_readable``).
+    nothing else is read; so does a file that starts like a workbook, a PDF,
+    UTF-16 text or other binary data. ``path`` must be readable
+    (``check_readable``).
     """
     with path.open("rb") as handle:
+        binary = _binary_kind(handle.read(SNIFFED_BYTES))
+        if binary is not None:
+            yield file_error(
+                path,
+                f"is not delimited text: it looks like {binary}",
+                "export the data from the source system as CSV (UTF-8) and "
+                "submit that file",
+            )
+            return
+        handle.seek(0)
         lines = _DecodedLines(path, handle, text_format.encoding, kind)
         dialect: dict[str, object] = {"delimiter": text_format.delimiter}
         if not text_format.quoted:
@@ -182,6 +213,16 @@ class _DecodedLines:
             byte=f"0x{bad.hex().upper()}",
             offset=line_offset + exc.start,
         )
+
+
+def _binary_kind(start: bytes) -> str | None:
+    """Return what a file starting with ``start`` looks like, if it is not text."""
+    for signature, description in BINARY_SIGNATURES:
+        if start.startswith(signature):
+            return description
+    if start and start.count(0) / len(start) > BINARY_NUL_SHARE:
+        return "binary data (it holds many NUL bytes)"
+    return None
 
 
 def _parse_error(

@@ -215,3 +215,41 @@ def test_source_crosswalk_wins_over_canonical_code() -> None:
     record, findings = normalize(enrollment)
     assert findings == []
     assert record.data["entry_grade_level"] == "PS"
+
+
+@pytest.mark.parametrize(
+    ("start", "looks_like"),
+    [
+        (b"PK\x03\x04" + bytes(range(256)) * 4, "Excel workbook (.xlsx)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "older Excel"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF document"),
+        ("id,name\r\n1,Ana\r\n".encode("utf-16"), "UTF-16 text"),
+        (b"\x7fELF\x02\x01\x01" + b"\x00" * 9 + bytes(range(256)) * 4, "binary data"),
+    ],
+)
+def test_a_binary_file_is_one_file_error(
+    tmp_path: Path, start: bytes, looks_like: str
+) -> None:
+    path = tmp_path / "students.csv"
+    path.write_bytes(start)
+
+    (only,) = list(read_delimited(path, TextFormat()))
+
+    assert isinstance(only, Finding)
+    assert only.code == "file-unreadable"
+    assert looks_like in only.message
+    assert "CSV (UTF-8)" in only.fix
+
+
+def test_one_stray_nul_byte_is_not_a_binary_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "students.csv"
+    rows = b"".join(b"%d,Luis\n" % number for number in range(2, 40))
+    path.write_bytes(b"id,name\n1,An\x00a\n" + rows)
+
+    items = list(read_delimited(path, TextFormat()))
+
+    assert not any(
+        isinstance(item, Finding) and item.code == "file-unreadable" for item in items
+    )
