@@ -25,6 +25,7 @@ from sislink.link.corrections import (
     split_person,
 )
 from sislink.link.engine import Thresholds
+from sislink.normalize import is_scientific_notation
 from sislink.store.database import translate_errors
 from sislink.store.identity import (
     PENDING,
@@ -295,6 +296,13 @@ def _read_pairs(path: Path) -> list[tuple[str, str]]:
                     raise InputError(
                         f"{path}, line {line}: needs a retired and a replacement SSID"
                     )
+                for column, value in zip(("retired", "replacement"), row, strict=False):
+                    if is_scientific_notation(value.strip()):
+                        raise InputError(
+                            f"{path}, line {line}: the {column} SSID is written in "
+                            "scientific notation, so its digits are lost; "
+                            "re-export the column as text"
+                        )
                 if row[0].strip() == row[1].strip():
                     raise InputError(
                         f"{path}, line {line}: an SSID cannot replace itself"

@@ -116,6 +116,24 @@ def test_ssid_pairs_load(database_url: str, tmp_path: Path) -> None:
     assert "line 2" in refused.stderr
 
 
+def test_ssid_pairs_in_scientific_notation_rejected(
+    database_url: str, tmp_path: Path
+) -> None:
+    assert sislink("--db", database_url, "init").exit_code == 0
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "retired_ssid,replacement_ssid\n1234567890,1234567891\n1.23457E+09,0022\n",
+        encoding="utf-8",
+    )
+
+    refused = sislink("--db", database_url, "ssid", "load-replacements", str(pairs))
+
+    assert refused.exit_code == 1
+    assert "line 3" in refused.stderr
+    assert "retired SSID is written in scientific notation" in refused.stderr
+    assert "1.23457E+09" not in refused.stderr
+
+
 def test_review_commands_on_empty_queue(database_url: str) -> None:
     assert sislink("--db", database_url, "init").exit_code == 0
     listed = sislink("--db", database_url, "review", "list", "--json")
