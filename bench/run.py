@@ -89,7 +89,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         type=_positive,
         default=DEFAULT_STUDENTS,
         help="students in all, district and charters (default %(default)s); "
-        f"the district has {DISTRICT_SHARE:.0%} of them",
+        f"the district has {DISTRICT_SHARE * 100:.0f}%% of them",
     )
 
     parser.add_argument(
