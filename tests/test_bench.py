@@ -163,3 +163,15 @@ def test_unknown_backend_is_rejected(tmp_path: Path) -> None:
     assert completed.returncode == 1
     assert "unknown backend 'oracle'" in completed.stderr
     assert not (tmp_path / "page.md").exists()
+
+
+def test_help_lists_options() -> None:
+    command = [sys.executable, "-m", "bench.run", "--help"]
+
+    done = subprocess.run(
+        command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "--students" in done.stdout
+    assert "80% of them" in done.stdout
