@@ -17,6 +17,18 @@ from sqlalchemy import Column, ColumnElement, Connection, Table, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
+ANALYZE_AFTER_ROWS = 10_000
+"""Rows bulk-inserted into a PostgreSQL table before its statistics are refreshed.
+
+Autovacuum cannot see rows of a transaction that has not committed, and a
+roster load is one transaction. Without fresh statistics the planner
+believes a table holding hundreds of thousands of new rows is empty and
+scans it for every identifier lookup. The refresh runs when the rows added
+since the last one reach this count and a fifth of the table.
+"""
+
+GROWTH_KEY = "sislink_rows_since_analyze"
+
 
 def bulk_insert(
     connection: Connection,
@@ -31,14 +43,17 @@ def bulk_insert(
         assert driver is not None
         statement = f"COPY {table.name} ({names}) FROM STDIN"
         database_error = connection.dialect.loaded_dbapi.Error
+        written = 0
         try:
             with driver.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
+                    written += 1
         except database_error as error:
             # Raised as SQLAlchemy raises driver errors, so that callers catch
             # IntegrityError the same way whichever path wrote the rows.
             raise DBAPIError.instance(statement, None, error, database_error) from error
+        _refresh_statistics(connection, table, written)
         return
 
     placeholders = ", ".join("?" for _ in columns)
@@ -50,6 +65,23 @@ def bulk_insert(
     if stamps:
         batch = [_with_sqlite_stamps(row, stamps) for row in batch]
     connection.exec_driver_sql(statement, batch)
+
+
+def _refresh_statistics(connection: Connection, table: Table, added: int) -> None:
+    """Run ANALYZE on ``table`` once enough rows were added (``ANALYZE_AFTER_ROWS``)."""
+    growth: dict[str, int] = connection.info.setdefault(GROWTH_KEY, {})
+    pending = growth.get(table.name, 0) + added
+    growth[table.name] = pending
+    if pending < ANALYZE_AFTER_ROWS:
+        return
+    estimate = connection.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%(name)s)",
+        {"name": table.name},
+    ).scalar()
+    if estimate is not None and pending < float(estimate) / 5:
+        return
+    connection.exec_driver_sql(f"ANALYZE {table.name}")
+    growth[table.name] = 0
 
 
 def _with_sqlite_stamps(row: Sequence[Any], positions: list[int]) -> tuple[Any, ...]:
