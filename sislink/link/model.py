@@ -168,7 +168,9 @@ def _birth_date() -> cl.CustomComparison:
             ),
             _level(cll.ExactMatchLevel("birth_date"), "same birth date", 0.95, 0.0003),
             _level(
-                cll.CustomLevel('"birth_date_l" = "birth_date_swapped_r"'),
+                cll.CustomLevel(
+                    '"birth_date_l" = "birth_date_swapped_r"', base_dialect_str="duckdb"
+                ),
                 "day and month swapped",
                 0.01,
                 0.0003,
@@ -251,7 +253,7 @@ class BlockingKey:
                 self.index_columns, self.incoming_columns, strict=True
             )
         )
-        return CustomRule(sql)
+        return CustomRule(sql, sql_dialect="duckdb")
 
 
 def _same(*columns: str) -> BlockingKey:
