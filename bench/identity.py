@@ -9,9 +9,10 @@ the truth for every incoming record:
 - ``febrl3``: FEBRL3, its original records against their duplicates.
 
 Each method decides, per incoming record, link, review or new for its best
-candidate with the same thresholds. sislink on ``students`` predicts with
-the packaged model (no training, as a nightly submission with a stored
-model); on FEBRL it trains on the data first. Plain Splink uses Splink's
+candidate with the same thresholds. sislink on ``students`` runs the
+pipeline's matcher against the district stored as the person index, with
+the packaged model stored as the newest model (``bench.identity_store``);
+on FEBRL it trains on the data first and matches in memory. Plain Splink uses Splink's
 library comparisons on the same cleaned columns and trains on the data.
 recordlinkage blocks, compares and fits its ECM classifier on the data.
 Every measurement runs in a child process, so its peak memory (maximum
