@@ -1,12 +1,15 @@
 """The probabilistic matcher of the pipeline: Splink against the person index.
 
 The index is every current student record that belongs to a person, from
-any organization. Splink scores only pairs that share a blocking key, so
-for each batch of incoming students the matcher reads just the index
-records that share a stored key with one of them (``sislink.store.match_keys``)
-and scores those with the newest stored model (``sislink link train``), or
-with the model that ships with sislink before any training. The prior
-probability of a match still comes from the size of the whole index.
+any organization, as it was when the submission first needed the matcher.
+Students written by the submission itself are not in it, and the versions
+it has closed since then drop out. Splink scores only pairs that share a
+blocking key, so for each batch of incoming students the matcher reads
+just the index records that share a stored key with one of them
+(``sislink.store.match_keys``). It scores those with the newest stored
+model (``sislink link train``), or with the model that ships with sislink
+before any training. The prior probability of a match still comes from
+the size of the whole index.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from sislink.store.match_keys import (
     candidate_versions,
     ensure_current_keys,
     index_size,
+    newest_version_id,
 )
 from sislink.store.organizations import Organization
 from sislink.store.schema import record_versions
@@ -55,6 +59,8 @@ class IndexMatcher:
         self._model = model
         self._model_id: int | None = None
         self._prepared = False
+        self._newest_version = 0
+        self._index_size = 0
         self._replacements: dict[str, str] = {}
 
     @property
@@ -71,7 +77,7 @@ class IndexMatcher:
         """Return link, review or new, with the evidence, for each record."""
         if not self._prepared:
             self._prepare(connection)
-        size = index_size(connection)
+        size = self._index_size
         if not records or size == 0:
             return [MatchOutcome(NEW)] * len(records)
 
@@ -101,7 +107,7 @@ class IndexMatcher:
         return self._thresholds or Thresholds()
 
     def _prepare(self, connection: Connection) -> None:
-        """Load the model, and rebuild the stored keys if they are stale."""
+        """Load the model, rebuild stale keys, and fix the extent of the index."""
         if self._model is None:
             stored = newest_model(connection)
             if stored is not None:
@@ -112,6 +118,10 @@ class IndexMatcher:
                         link=stored.link_threshold, review=stored.review_threshold
                     )
         ensure_current_keys(connection)
+        # Versions are numbered in insertion order, so the newest id now
+        # marks where the index ends for the rest of this submission.
+        self._newest_version = newest_version_id(connection)
+        self._index_size = index_size(connection, self._newest_version)
         self._prepared = True
 
     def _candidates(
@@ -119,7 +129,7 @@ class IndexMatcher:
     ) -> IndexRows:
         """Return the index records that share a blocking key with ``incoming``."""
         keys = {key for person in incoming for key in person_keys(person, "incoming")}
-        rows = candidate_versions(connection, keys)
+        rows = candidate_versions(connection, keys, self._newest_version)
         ssids = [ssid for _id, _person, data in rows if (ssid := student_ssid(data))]
         self._replacements.update(replacements_for(connection, ssids))
         index = IndexRows()

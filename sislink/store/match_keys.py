@@ -148,18 +148,30 @@ def ensure_current_keys(connection: Connection) -> None:
     log.info("blocking keys rebuilt for %d index students", count)
 
 
-def index_size(connection: Connection) -> int:
-    """Return the number of current student versions that belong to a person."""
+def newest_version_id(connection: Connection) -> int:
+    """Return the largest record version id, or 0 when there is no version."""
+    query = select(func.max(record_versions.c.id))
+    return int(connection.execute(query).scalar() or 0)
+
+
+def index_size(connection: Connection, up_to: int | None = None) -> int:
+    """Return the number of current student versions that belong to a person.
+
+    With ``up_to``, only versions whose id is at most ``up_to`` count.
+    """
     query = select(func.count()).select_from(record_versions)
-    return int(
-        connection.execute(query.where(text(CURRENT_PERSON_STUDENT))).scalar_one()
-    )
+    query = query.where(text(CURRENT_PERSON_STUDENT))
+    if up_to is not None:
+        query = query.where(record_versions.c.id <= up_to)
+    return int(connection.execute(query).scalar_one())
 
 
 def candidate_versions(
-    connection: Connection, keys: Collection[int]
+    connection: Connection, keys: Collection[int], up_to: int | None = None
 ) -> list[tuple[int, int, dict[str, Any]]]:
     """Return (id, person_id, data) of every index version that has one of ``keys``.
+
+    With ``up_to``, only versions whose id is at most ``up_to`` are returned.
 
     One query: the keys are one array parameter on PostgreSQL and one JSON
     array on SQLite (read with ``json_each``), so their number is not bound
@@ -182,6 +194,8 @@ def candidate_versions(
         .where(columns.id.in_(versions), text(CURRENT_PERSON_STUDENT))
         .order_by(columns.id)
     )
+    if up_to is not None:
+        query = query.where(columns.id <= up_to)
     rows = connection.execute(query, {"keys": parameter})
     return [(version_id, person_id, data) for version_id, person_id, data in rows]
 
