@@ -9,9 +9,10 @@ the truth for every incoming record:
 - ``febrl3``: FEBRL3, its original records against their duplicates.
 
 Each method decides, per incoming record, link, review or new for its best
-candidate with the same thresholds. sislink on ``students`` predicts with
-the packaged model (no training, as a nightly submission with a stored
-model); on FEBRL it trains on the data first. Plain Splink uses Splink's
+candidate with the same thresholds. sislink on ``students`` runs the
+pipeline's matcher against the district stored as the person index, with
+the packaged model stored as the newest model (``bench.identity_store``);
+on FEBRL it trains on the data first and matches in memory. Plain Splink uses Splink's
 library comparisons on the same cleaned columns and trains on the data.
 recordlinkage blocks, compares and fits its ECM classifier on the data.
 Every measurement runs in a child process, so its peak memory (maximum
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -34,8 +36,18 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from bench.backends import DEFAULT_POSTGRES_URL, POSTGRES_URL_VARIABLE
+from bench.identity_store import (
+    BACKENDS,
+    match_stored,
+    prepare_index,
+    store_url,
+    write_cases,
+)
+from bench.measure import PROJECT_ROOT
 from sislink.link.engine import (
     LINK,
     NEW,
@@ -280,9 +292,12 @@ def score(data: LinkageData, decisions: Sequence[Decision]) -> dict[str, Any]:
 
 def child(arguments: argparse.Namespace) -> None:
     """Run one measurement and print its JSON result."""
+    thresholds = Thresholds(link=arguments.link, review=arguments.review)
+    if arguments.backend:
+        child_stored(arguments, thresholds)
+        return
     data = load_data(arguments.dataset, arguments.district, arguments.incoming, 7)
     started = time.perf_counter()
-    thresholds = Thresholds(link=arguments.link, review=arguments.review)
     trained = arguments.dataset != "students"
     decisions = run_method(arguments.method, data, trained, thresholds)
     seconds = time.perf_counter() - started
@@ -292,10 +307,78 @@ def child(arguments: argparse.Namespace) -> None:
     sys.stdout.write(json.dumps(result) + "\n")
 
 
+def _cases_path(arguments: argparse.Namespace) -> Path:
+    return arguments.cache / f"identity-cases-{arguments.district}-{arguments.incoming}"
+
+
+def setup_stored(arguments: argparse.Namespace) -> None:
+    """Write the index database and the incoming cases of a stored measurement."""
+    data = load_data("students", arguments.district, arguments.incoming, 7)
+    url = store_url(
+        arguments.backend, arguments.district, arguments.cache, arguments.postgres_url
+    )
+    started = time.perf_counter()
+    written = prepare_index(url, data.district)
+    write_cases(_cases_path(arguments).with_suffix(".json"), data.incoming)
+    truth = {"truth": data.truth, "hazards": data.hazards}
+    _cases_path(arguments).with_suffix(".truth.json").write_text(
+        json.dumps(truth), encoding="utf-8"
+    )
+    sys.stdout.write(
+        json.dumps({"written": written, "seconds": time.perf_counter() - started})
+        + "\n"
+    )
+
+
+def child_stored(arguments: argparse.Namespace, thresholds: Thresholds) -> None:
+    """Time the pipeline's matcher against the stored index; print JSON."""
+    url = store_url(
+        arguments.backend, arguments.district, arguments.cache, arguments.postgres_url
+    )
+    cases = _cases_path(arguments)
+    decisions, seconds = match_stored(url, cases.with_suffix(".json"), thresholds)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    truth = json.loads(cases.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    data = LinkageData([], [], truth["truth"], truth["hazards"])
+    result = score(data, decisions)
+    result["seconds"] = seconds
+    result["peak_kib"] = peak
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+@dataclass(frozen=True)
+class StoredOptions:
+    """The database backend and locations of a pipeline-path measurement's index."""
+
+    backend: str
+    cache: Path
+    postgres_url: str
+
+    def arguments(self) -> list[str]:
+        """Return the command-line options that pass these to a child process."""
+        return [
+            "--backend",
+            self.backend,
+            "--cache",
+            str(self.cache),
+            "--postgres-url",
+            self.postgres_url,
+        ]
+
+
 def measure(
-    dataset: str, method: str, district: int, incoming: int, thresholds: Thresholds
+    dataset: str,
+    method: str,
+    district: int,
+    incoming: int,
+    thresholds: Thresholds,
+    stored: StoredOptions | None = None,
 ) -> dict[str, Any]:
-    """Run one measurement in a child process and return its result."""
+    """Run one measurement in a child process and return its result.
+
+    With ``stored``, a first child process writes the index database (not
+    timed, and not in the measured process's peak memory).
+    """
     command = [
         sys.executable,
         "-m",
@@ -314,6 +397,15 @@ def measure(
         "--review",
         str(thresholds.review),
     ]
+    if stored is not None:
+        command += stored.arguments()
+        setup = _run_child([*command, "--setup"])
+        if "error" in setup:
+            return setup
+    return _run_child(command)
+
+
+def _run_child(command: list[str]) -> dict[str, Any]:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1:]}
@@ -328,28 +420,45 @@ def section(
     datasets: Sequence[str],
     methods: Sequence[str] = METHODS,
     thresholds: Thresholds | None = None,
+    stores: Sequence[StoredOptions] = (),
 ) -> str:
-    """Run every measurement and return the Markdown section body."""
+    """Run every measurement and return the Markdown section body.
+
+    sislink on the student set runs the pipeline's path on each of
+    ``stores``; every other measurement matches in memory.
+    """
     thresholds = thresholds or Thresholds()
     lines = [
         f"Student set: {district:,} district records, {incoming:,} incoming; "
         f"thresholds link {thresholds.link}, review {thresholds.review}. "
         "Recall+review counts reviews whose candidate is right. Times are wall "
         "seconds of matching (and training where the method trains); memory is "
-        "the child process's peak resident set.",
+        "the child process's peak resident set. sislink on the student set "
+        "runs the pipeline's matcher (`IndexMatcher.match`, one call for all "
+        "incoming students) against the district stored as the person index "
+        "with its blocking keys and a stored model, on the database named in "
+        "brackets; writing that database is not timed. It computes the "
+        "incoming keys, reads the index records that share one, featurizes "
+        "them, predicts and decides.",
         "",
         "| data | method | precision | recall | F1 | recall+review | review share "
         "| false merges by hazard | seconds | peak MiB |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    runs = [
-        (name, method, district, incoming) for name in datasets for method in methods
-    ]
+    runs: list[tuple[str, str, int, int, StoredOptions | None]] = []
+    for name in datasets:
+        for method in methods:
+            if name == "students" and method == "sislink":
+                runs += [(name, method, district, incoming, s) for s in stores]
+            else:
+                runs.append((name, method, district, incoming, None))
     if "students" in datasets and "sislink" in methods:
-        runs.append(("students", "sislink", district, small_incoming))
-    for name, method, size, count in runs:
-        result = measure(name, method, size, count, thresholds)
+        runs += [("students", "sislink", district, small_incoming, s) for s in stores]
+    for name, method, size, count, stored in runs:
+        result = measure(name, method, size, count, thresholds, stored)
         label = name if name != "students" else f"students {size:,} x {count:,}"
+        if stored is not None:
+            label += f" ({stored.backend})"
         if "error" in result:
             lines.append(f"| {label} | {method} | failed: {result['error']} |")
             continue
@@ -377,7 +486,15 @@ class IdentitySuite:
 
     def run(self, context: Any) -> str:
         """Run the measurements and return the section's Markdown body."""
-        return section(self.district, self.incoming, 5_000, DATASETS)
+        stores = [
+            StoredOptions(
+                backend.name,
+                context.scratch / "identity",
+                getattr(backend, "url", DEFAULT_POSTGRES_URL),
+            )
+            for backend in context.backends
+        ]
+        return section(self.district, self.incoming, 5_000, DATASETS, stores=stores)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -390,13 +507,42 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--link", type=float, default=Thresholds().link)
     parser.add_argument("--review", type=float, default=Thresholds().review)
+    parser.add_argument(
+        "--backends",
+        default="sqlite",
+        help="databases, comma-separated, that hold the index for sislink on the "
+        "student set: sqlite, postgresql (default %(default)s)",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=PROJECT_ROOT / ".bench" / "identity",
+        help="folder for the SQLite index databases and the incoming cases, "
+        "reused while the sizes stay the same (default: .bench/identity)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(POSTGRES_URL_VARIABLE, DEFAULT_POSTGRES_URL),
+        help="PostgreSQL database in which the index is kept in a schema "
+        f"named bench_identity_DISTRICT (default: ${POSTGRES_URL_VARIABLE}, "
+        f"else {DEFAULT_POSTGRES_URL})",
+    )
+    parser.add_argument("--backend", choices=BACKENDS, help=argparse.SUPPRESS)
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dataset", choices=DATASETS, help=argparse.SUPPRESS)
     parser.add_argument("--method", choices=METHODS, help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
+    if arguments.setup:
+        setup_stored(arguments)
+        return
     if arguments.child:
         child(arguments)
         return
+    stores = [
+        StoredOptions(backend, arguments.cache, arguments.postgres_url)
+        for backend in arguments.backends.split(",")
+    ]
     body = section(
         arguments.district,
         arguments.incoming,
@@ -404,6 +550,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         arguments.datasets.split(","),
         arguments.methods.split(","),
         Thresholds(link=arguments.link, review=arguments.review),
+        stores,
     )
     sys.stdout.write(f"## {IdentitySuite.title}\n\n{body}")
 

@@ -22,7 +22,7 @@ import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
 from sislink.link.features import FEATURE_COLUMNS, Person, feature_columns
-from sislink.link.model import with_link_type
+from sislink.link.model import BLOCKING_KEYS, with_link_type
 
 log = logging.getLogger(__name__)
 
@@ -131,17 +131,39 @@ class Engine:
 
     def __init__(self, model: dict[str, Any], thresholds: Thresholds) -> None:
         self.model = with_link_type(model, "link_only")
+        # The rules always come from BLOCKING_KEYS, whatever a stored model
+        # carries, because the matcher reads its candidates by those keys.
+        self.model["blocking_rules_to_generate_predictions"] = [
+            key.rule().create_blocking_rule_dict("duckdb") for key in BLOCKING_KEYS
+        ]
         self.thresholds = thresholds
         self._labels = _labels_by_weight(self.model)
         self._comparisons = [c["output_column_name"] for c in self.model["comparisons"]]
 
-    def run(self, index: IndexRows, incoming: Sequence[Person]) -> list[Decision]:
-        """Return a decision for each incoming student, in their order."""
+    def run(
+        self,
+        index: IndexRows,
+        incoming: Sequence[Person],
+        index_size: int | None = None,
+    ) -> list[Decision]:
+        """Return a decision for each incoming student, in their order.
+
+        ``index`` may be only the rows that share a blocking key with some
+        incoming student, because no other row is ever compared. Then
+        ``index_size`` must be the size of the whole index, which sets the
+        prior probability of a match; it defaults to the rows given.
+        """
         if not incoming:
             return []
+        size = len(index.people) if index_size is None else index_size
+        if size < len(index.people):
+            raise ValueError(
+                f"index_size {size} is smaller than the {len(index.people)} "
+                "index rows given"
+            )
         ranked: dict[str, list[Candidate]] = {}
         if index.people:
-            ranked = self._rank(index, incoming)
+            ranked = self._rank(index, incoming, size)
         decisions = []
         for person in incoming:
             candidates = ranked.get(person.unique_id, [])
@@ -156,11 +178,11 @@ class Engine:
         return decisions
 
     def _rank(
-        self, index: IndexRows, incoming: Sequence[Person]
+        self, index: IndexRows, incoming: Sequence[Person], index_size: int
     ) -> dict[str, list[Candidate]]:
         connection = duckdb.connect()
         try:
-            return self._rank_on(connection, index, incoming)
+            return self._rank_on(connection, index, incoming, index_size)
         finally:
             connection.close()
 
@@ -169,15 +191,14 @@ class Engine:
         connection: duckdb.DuckDBPyConnection,
         index: IndexRows,
         incoming: Sequence[Person],
+        index_size: int,
     ) -> dict[str, list[Candidate]]:
         database = DuckDBAPI(connection)
         left = database.register(_table(index.people, "i"), table_name="a_index")
         right = database.register(_table(incoming, "n"), table_name="b_incoming")
         model = dict(self.model)
         share = self.thresholds.expected_match_share
-        model["probability_two_random_records_match"] = min(
-            0.5, share / len(index.people)
-        )
+        model["probability_two_random_records_match"] = min(0.5, share / index_size)
         linker = Linker([left, right], model, log_level=logging.WARNING)
         predictions = linker.inference.predict(
             threshold_match_probability=KEPT_PROBABILITY, warning_mode="never"

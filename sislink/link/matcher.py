@@ -1,10 +1,15 @@
 """The probabilistic matcher of the pipeline: Splink against the person index.
 
 The index is every current student record that belongs to a person, from
-any organization, read once per submission when the first student with no
-known identifier arrives. Each incoming student is scored against it with
-the newest stored model (``sislink link train``), or with the model that
-ships with sislink before any training.
+any organization, as it was when the submission first needed the matcher.
+Students written by the submission itself are not in it, and the versions
+it has closed since then drop out. Splink scores only pairs that share a
+blocking key, so for each batch of incoming students the matcher reads
+just the index records that share a stored key with one of them
+(``sislink.store.match_keys``). It scores those with the newest stored
+model (``sislink link train``), or with the model that ships with sislink
+before any training. The prior probability of a match still comes from
+the size of the whole index.
 """
 
 from __future__ import annotations
@@ -25,10 +30,17 @@ from sislink.link.engine import (
     Thresholds,
 )
 from sislink.link.features import Person, person_from_student
+from sislink.link.keys import person_keys, student_ssid, with_replacement
 from sislink.link.model import default_model
 from sislink.link.trusted import MatchOutcome
 from sislink.model import Record, RecordKind
 from sislink.store.identity import newest_model, replacements_for
+from sislink.store.match_keys import (
+    candidate_versions,
+    ensure_current_keys,
+    index_size,
+    newest_version_id,
+)
 from sislink.store.organizations import Organization
 from sislink.store.schema import record_versions
 
@@ -46,7 +58,9 @@ class IndexMatcher:
         self._thresholds = thresholds
         self._model = model
         self._model_id: int | None = None
-        self._index: IndexRows | None = None
+        self._prepared = False
+        self._newest_version = 0
+        self._index_size = 0
         self._replacements: dict[str, str] = {}
 
     @property
@@ -61,29 +75,29 @@ class IndexMatcher:
         records: Sequence[Record],
     ) -> list[MatchOutcome]:
         """Return link, review or new, with the evidence, for each record."""
-        if self._index is None:
+        if not self._prepared:
             self._prepare(connection)
-        assert self._index is not None
-        if not records or not self._index.people:
+        size = self._index_size
+        if not records or size == 0:
             return [MatchOutcome(NEW)] * len(records)
 
-        ssids = [
-            str(r.data["state_student_id"])
-            for r in records
-            if r.data.get("state_student_id")
-        ]
+        ssids = [ssid for r in records if (ssid := student_ssid(r.data))]
         self._replacements.update(replacements_for(connection, ssids))
         incoming = [
             self._person(str(position), record.data)
             for position, record in enumerate(records)
         ]
+        index = self._candidates(connection, incoming)
         engine = Engine(self._model or default_model(), self._effective_thresholds())
-        decisions = engine.run(self._index, incoming)
+        decisions = engine.run(index, incoming, index_size=size)
         outcomes = [_outcome(d.decision, d.candidate, d.runner_up) for d in decisions]
         log.info(
-            "matched %d students of organization %s: %d linked, %d for review",
+            "matched %d students of organization %s against %d of %d index "
+            "records: %d linked, %d for review",
             len(records),
             organization.code,
+            len(index.people),
+            size,
             sum(o.decision == LINK for o in outcomes),
             sum(o.decision == REVIEW for o in outcomes),
         )
@@ -93,7 +107,7 @@ class IndexMatcher:
         return self._thresholds or Thresholds()
 
     def _prepare(self, connection: Connection) -> None:
-        """Load the model and the index of current student records."""
+        """Load the model, rebuild stale keys, and fix the extent of the index."""
         if self._model is None:
             stored = newest_model(connection)
             if stored is not None:
@@ -103,33 +117,30 @@ class IndexMatcher:
                     self._thresholds = Thresholds(
                         link=stored.link_threshold, review=stored.review_threshold
                     )
-        rows = _current_students(connection)
-        ssids = [
-            str(r.data.get("state_student_id"))
-            for r in rows
-            if r.data.get("state_student_id")
-        ]
+        ensure_current_keys(connection)
+        # Versions are numbered in insertion order, so the newest id now
+        # marks where the index ends for the rest of this submission.
+        self._newest_version = newest_version_id(connection)
+        self._index_size = index_size(connection, self._newest_version)
+        self._prepared = True
+
+    def _candidates(
+        self, connection: Connection, incoming: Sequence[Person]
+    ) -> IndexRows:
+        """Return the index records that share a blocking key with ``incoming``."""
+        keys = {key for person in incoming for key in person_keys(person, "incoming")}
+        rows = candidate_versions(connection, keys, self._newest_version)
+        ssids = [ssid for _id, _person, data in rows if (ssid := student_ssid(data))]
         self._replacements.update(replacements_for(connection, ssids))
         index = IndexRows()
         for version_id, person_id, data in rows:
             index.add(self._person(str(version_id), data), str(person_id))
-        self._index = index
-        log.info("person index loaded: %d current student records", len(rows))
+        return index
 
     def _person(self, unique_id: str, data: dict[str, Any]) -> Person:
-        person = person_from_student(unique_id, data)
-        if person.ssid and person.ssid in self._replacements:
-            return Person(
-                person.unique_id,
-                person.first_name,
-                person.middle_name,
-                person.last_name,
-                person.birth_date,
-                person.gender,
-                person.postal_code,
-                self._replacements[person.ssid],
-            )
-        return person
+        return with_replacement(
+            person_from_student(unique_id, data), self._replacements
+        )
 
 
 def _outcome(

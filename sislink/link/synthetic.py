@@ -259,3 +259,19 @@ def _date_typo(rng: random.Random, birth_date: str) -> str:
             continue
         return changed
     return birth_date
+
+
+def student_data(person: Person) -> dict[str, str]:
+    """Return canonical student record data that ``person_from_student`` reads
+    back as ``person``, with the unique id as the local student id."""
+    fields = {
+        "local_student_id": person.unique_id,
+        "state_student_id": person.ssid,
+        "first_name": person.first_name,
+        "middle_name": person.middle_name,
+        "last_surname": person.last_name,
+        "birth_date": person.birth_date,
+        "sex": person.gender,
+        "postal_code": person.postal_code,
+    }
+    return {name: value for name, value in fields.items() if value is not None}

@@ -10,8 +10,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, and_, or_, select, update
 
-from sislink.model.records import JsonValue
-from sislink.store.bulk import bulk_insert, in_list
+from sislink.model.records import JsonValue, RecordKind
+from sislink.store.bulk import bulk_insert, in_list, reserve_ids
+from sislink.store.match_keys import delete_keys, write_keys
 from sislink.store.schema import record_versions
 
 CHUNK = 900
@@ -98,9 +99,35 @@ def insert_versions(
     submission_id: int,
     versions: Sequence[NewVersion],
 ) -> None:
-    """Insert ``versions`` as the open versions brought by ``submission_id``."""
-    rows = (
-        (
+    """Insert ``versions`` as the open versions brought by ``submission_id``.
+
+    A student version that belongs to a person joins the person index, so
+    its blocking keys are written with it.
+    """
+    indexed = [
+        position
+        for position, v in enumerate(versions)
+        if v.kind == RecordKind.STUDENT.value and v.person_id is not None
+    ]
+    rows = _version_rows(organization_id, submission_id, versions)
+    if not indexed:
+        bulk_insert(connection, record_versions, VERSION_COLUMNS, rows)
+        return
+    # Explicit ids, because COPY returns none and the keys need them.
+    ids = reserve_ids(connection, record_versions, len(versions))
+    with_ids = ((version_id, *row) for version_id, row in zip(ids, rows, strict=True))
+    bulk_insert(connection, record_versions, ("id", *VERSION_COLUMNS), with_ids)
+    write_keys(
+        connection,
+        [(ids[p], json.loads(versions[p].data_json)) for p in indexed],
+    )
+
+
+def _version_rows(
+    organization_id: int, submission_id: int, versions: Sequence[NewVersion]
+) -> Iterator[tuple[Any, ...]]:
+    for v in versions:
+        yield (
             organization_id,
             v.kind,
             v.record_key,
@@ -113,15 +140,15 @@ def insert_versions(
             v.source_line,
             v.source_element,
         )
-        for v in versions
-    )
-    bulk_insert(connection, record_versions, VERSION_COLUMNS, rows)
 
 
 def close_versions(
     connection: Connection, version_ids: Sequence[int], submission_id: int
 ) -> None:
-    """Mark the versions ``version_ids`` as replaced or ended by ``submission_id``."""
+    """Mark the versions ``version_ids`` as replaced or ended by ``submission_id``.
+
+    Their blocking keys, if they had any, are deleted.
+    """
     statement = (
         update(record_versions)
         .where(in_list(connection, record_versions.c.id, "ids"))
@@ -130,6 +157,7 @@ def close_versions(
     for start in range(0, len(version_ids), CHUNK):
         chunk = list(version_ids[start : start + CHUNK])
         connection.execute(statement, {"ids": chunk})
+    delete_keys(connection, version_ids)
 
 
 def versions_as_of(

@@ -6,6 +6,7 @@ module so that Alembic finds them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,8 @@ from sqlalchemy import (
 )
 
 from sislink.store.schema import Id, Json, metadata
+
+log = logging.getLogger(__name__)
 
 ssid_replacements = Table(
     "ssid_replacements",
@@ -124,7 +127,34 @@ def load_replacements(
             connection.execute(
                 insert(ssid_replacements).values(retired_ssid=old, **values)
             )
+    _rekey_retired(connection, retired)
     return len(pairs)
+
+
+def _rekey_retired(connection: Connection, retired: Sequence[str]) -> None:
+    """Compute again the blocking keys of index versions that carry a retired SSID.
+
+    A chain ending in a newly retired SSID changes too, so the SSIDs retired
+    for it, directly or through others, are re-keyed as well.
+    """
+    # Imported here because sislink.store.match_keys imports this module.
+    from sislink.store.match_keys import rekey_ssids
+
+    affected = set(retired)
+    columns = ssid_replacements.c
+    newest = set(retired)
+    while newest:
+        ordered = sorted(newest)
+        earlier: set[str] = set()
+        for start in range(0, len(ordered), 900):
+            query = select(columns.retired_ssid).where(
+                columns.replacement_ssid.in_(ordered[start : start + 900])
+            )
+            earlier.update(connection.execute(query).scalars())
+        newest = earlier - affected
+        affected |= newest
+    count = rekey_ssids(connection, affected)
+    log.info("re-keyed %d index students after loading SSID replacements", count)
 
 
 def replacements_for(connection: Connection, ssids: Iterable[str]) -> dict[str, str]:

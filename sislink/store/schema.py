@@ -120,6 +120,17 @@ person_identifiers = Table(
 """An identifier points at exactly one person. ``scope`` is the organization
 code for a local id and empty for state and district ids."""
 
+CURRENT_PERSON_STUDENT = (
+    "kind = 'student' AND valid_to_submission_id IS NULL AND person_id IS NOT NULL"
+)
+"""The versions that make up the person index, as SQL on ``record_versions``.
+
+A query that repeats this condition word for word can count them from the
+partial index ``ix_record_versions_index_students`` alone. SQLite uses a
+partial index only when the query contains its terms as written, with the
+literal and not a bound parameter.
+"""
+
 record_versions = Table(
     "record_versions",
     metadata,
@@ -149,7 +160,38 @@ record_versions = Table(
     ),
     Index(None, "organization_id", "kind", "record_key", "valid_from_submission_id"),
     Index(None, "person_id"),
+    Index(
+        "ix_record_versions_index_students",
+        "person_id",
+        sqlite_where=text(CURRENT_PERSON_STUDENT),
+        postgresql_where=text(CURRENT_PERSON_STUDENT),
+    ),
 )
+
+match_keys = Table(
+    "match_keys",
+    metadata,
+    Column("key", BigInteger, primary_key=True, autoincrement=False),
+    Column("record_version_id", Id, primary_key=True, autoincrement=False),
+    Index(None, "record_version_id"),
+    sqlite_with_rowid=False,
+)
+"""Blocking keys of the person index: one row per key value of a current
+student version that belongs to a person (``sislink.link.keys``).
+
+Keys of a version are deleted when the version is closed. There is no
+foreign key to ``record_versions``, so that writing millions of keys costs
+no lookup per row.
+"""
+
+match_key_sets = Table(
+    "match_key_sets",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("built_at", DateTime(timezone=True), nullable=False),
+)
+"""The fingerprint of the rules and feature code that the stored keys were
+computed with (``rules_fingerprint``); at most one row."""
 
 rejected_records = Table(
     "rejected_records",
