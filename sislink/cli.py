@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy import Engine
 from typer.core import TyperGroup
 
@@ -49,6 +47,13 @@ from sislink.store.organizations import (
     get_organization,
 )
 from sislink.store.submissions import list_submissions
+from sislink.tables import (
+    key_column,
+    key_list_column,
+    number_column,
+    print_table,
+    text_column,
+)
 from sislink.validate import RULES
 from sislink.validate.guard import DEFAULT_SHARE, GuardLimits
 
@@ -194,11 +199,18 @@ def formats_command(json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(rows)
         return
-    table = Table("format", "files", "record kinds", "description")
-    for name, reader in sorted(READERS.items()):
-        kinds = ", ".join(kind.value for kind in reader.kinds)
-        table.add_row(name, "\n".join(reader.files), kinds, reader.description)
-    console.print(table)
+    # Files and kinds share the description's column, because a 47-character
+    # Ed-Fi file name leaves no room for them in columns of their own at 80.
+    table = [
+        (
+            name,
+            f"{reader.description}\n"
+            f"record kinds: {', '.join(kind.value for kind in reader.kinds)}\n"
+            f"files: {'; '.join(reader.files)}",
+        )
+        for name, reader in sorted(READERS.items())
+    ]
+    print_table(console, [key_column("format"), key_list_column("description")], table)
 
 
 @org_app.command("add")
@@ -244,10 +256,16 @@ def org_list(json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(rows)
         return
-    table = Table("code", "name", "kind", "parent")
-    for row in rows:
-        table.add_row(row["code"], row["name"], row["kind"], row["parent"] or "")
-    console.print(table)
+    print_table(
+        console,
+        [
+            key_column("code"),
+            text_column("name"),
+            key_column("kind"),
+            key_column("parent"),
+        ],
+        [(row["code"], row["name"], row["kind"], row["parent"] or "") for row in rows],
+    )
 
 
 @org_app.command("formats")
@@ -457,23 +475,25 @@ def submission_list(
     if json_output:
         _print_json(listed)
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for name in ("id", "organization", "format", "status", "started"):
-        table.add_column(name, no_wrap=True)
-    for name in ("errors", "warnings"):
-        table.add_column(name, no_wrap=True, justify="right")
-    for item in listed:
-        issues = item["issues"]
-        table.add_row(
+    columns = [key_column(name) for name in ("id", "organization", "format", "status")]
+    columns += [
+        key_column("started"),
+        number_column("errors"),
+        number_column("warnings"),
+    ]
+    table = [
+        (
             str(item["id"]),
             item["organization"],
             item["format"],
             item["status"],
             item["started"][:10],
-            f"{issues.get('error', 0):,}",
-            f"{issues.get('warning', 0):,}",
+            f"{item['issues'].get('error', 0):,}",
+            f"{item['issues'].get('warning', 0):,}",
         )
-    console.print(table)
+        for item in listed
+    ]
+    print_table(console, columns, table)
 
 
 @submission_app.command("confirm")
@@ -523,13 +543,23 @@ def rules_command(json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(rows)
         return
-    table = Table("code", "severity", "checks", "source")
+    table = []
     for rule in sorted(RULES.values(), key=lambda r: r.code):
         checks = ", ".join(kind.value for kind in rule.kinds) or "files, any kind"
         if rule.fields:
             checks += ": " + ", ".join(rule.fields)
-        table.add_row(rule.code, rule.severity.value, checks, rule.source)
-    console.print(table)
+        table.append(
+            (rule.code, rule.severity.value, f"{checks}\nsource: {rule.source}")
+        )
+    print_table(
+        console,
+        [
+            key_column("code"),
+            key_column("severity"),
+            key_list_column("checks and source"),
+        ],
+        table,
+    )
 
 
 @app.command("issues")
@@ -585,11 +615,16 @@ def export_command(
     if json_output:
         _print_json(result.to_json())
         return
-    table = Table("organization", "kind", "records")
-    for code, kinds in result.records.items():
-        for kind, count in kinds.items():
-            table.add_row(code, kind, f"{count:,}")
-    console.print(table)
+    table = [
+        (code, kind, f"{count:,}")
+        for code, kinds in result.records.items()
+        for kind, count in kinds.items()
+    ]
+    print_table(
+        console,
+        [key_column("organization"), key_column("kind"), number_column("records")],
+        table,
+    )
     console.print(f"wrote {len(result.files)} files to {out}", highlight=False)
 
 

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from sislink.errors import InputError, UsageError
 from sislink.link.corrections import (
@@ -40,6 +39,13 @@ from sislink.store.identity import (
     load_replacements,
     model_versions,
     save_model,
+)
+from sislink.tables import (
+    key_column,
+    key_list_column,
+    number_column,
+    print_table,
+    text_column,
 )
 
 console = Console()
@@ -163,29 +169,26 @@ def review_list(
     if json_output:
         _print_json([_decision_json(r, names) for r in rows])
         return
-    table = Table(
-        "id",
-        "organization",
-        "name",
-        "local id",
-        "candidate",
-        "probability",
-        "weight",
-        "status",
-    )
+    columns = [number_column("id"), key_column("organization"), text_column("name")]
+    columns += [key_column("local id"), number_column("candidate")]
+    columns += [number_column("probability"), number_column("weight")]
+    columns += [key_column("status")]
+    table = []
     for row in rows:
         code, name = names.get(row.organization_id, ("", ""))
-        table.add_row(
-            str(row.id),
-            code,
-            name,
-            row.record_key,
-            str(row.candidate_person_id or ""),
-            format_probability(row.match_probability),
-            format_weight(row.match_weight),
-            row.status,
+        table.append(
+            (
+                str(row.id),
+                code,
+                name,
+                row.record_key,
+                str(row.candidate_person_id or ""),
+                format_probability(row.match_probability),
+                format_weight(row.match_weight),
+                row.status,
+            )
         )
-    console.print(table)
+    print_table(console, columns, table)
 
 
 @review_app.command("show")
@@ -234,20 +237,25 @@ def _print_review(decision: dict[str, Any], detail: dict[str, Any]) -> None:
     console.print(side_label(detail["candidate"], "candidate"), highlight=False)
     if runner_up:
         console.print(side_label(detail["runner_up"], "runner-up"), highlight=False)
-    headers = ["field", "incoming", "candidate"]
-    headers += ["runner-up"] if runner_up else []
-    table = Table(*headers, "comparison level", "weight (bits)")
+    # Values mix names with dates and ids, so they wrap only between words.
+    sides = ["incoming", "candidate"] + (["runner-up"] if runner_up else [])
+    columns = [key_list_column("field"), *(key_list_column(side) for side in sides)]
+    columns += [key_list_column("comparison level"), number_column("weight (bits)")]
+    table = []
     for field in detail["fields"]:
         values = [field["incoming"], field["candidate"]]
         values += [field["runner_up"]] if runner_up else []
         weight = field["weight"]
-        table.add_row(
-            field["field"],
-            *(value or "" for value in values),
-            field["level"] or ("not compared" if field["comparison"] is None else ""),
-            "" if weight is None else f"{weight:+.2f}",
+        table.append(
+            (
+                field["field"],
+                *(value or "" for value in values),
+                field["level"]
+                or ("not compared" if field["comparison"] is None else ""),
+                "" if weight is None else f"{weight:+.2f}",
+            )
         )
-    console.print(table)
+    print_table(console, columns, table)
 
 
 def _print_correction(result: CorrectionResult, json_output: bool) -> None:
@@ -417,16 +425,19 @@ def link_models(json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(items)
         return
-    table = Table("id", "created", "records", "link", "review")
-    for item in items:
-        table.add_row(
+    columns = [number_column("id"), key_column("created")]
+    columns += [number_column(name) for name in ("records", "link", "review")]
+    table = [
+        (
             str(item["id"]),
             str(item["created_at"]),
             f"{item['trained_records']:,}",
             str(item["link_threshold"]),
             str(item["review_threshold"]),
         )
-    console.print(table)
+        for item in items
+    ]
+    print_table(console, columns, table)
 
 
 @link_app.command("evaluate")

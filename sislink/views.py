@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy import Connection, select
 
 from sislink.errors import UsageError
@@ -20,6 +19,7 @@ from sislink.store.organizations import (
 )
 from sislink.store.persons import identifiers_of, person_exists
 from sislink.store.schema import organizations
+from sislink.tables import key_column, number_column, print_table, text_column
 
 
 def organization_json(
@@ -55,13 +55,17 @@ def print_result(console: Console, result: SubmissionResult) -> None:
     columns = ["read", "accepted", "rejected", "skipped"]
     columns += ["held"] if held else []
     columns += ["inserted", "updated", "ended", "unchanged"]
-    table = Table("kind", *columns)
+    table = []
     for kind in RecordKind:
         counts = result.kinds.get(kind)
         if counts is not None:
             numbers = [getattr(counts, name) for name in columns]
-            table.add_row(kind.value, *(f"{n:,}" for n in numbers))
-    console.print(table)
+            table.append((kind.value, *(f"{n:,}" for n in numbers)))
+    print_table(
+        console,
+        [key_column("kind"), *(number_column(name) for name in columns)],
+        table,
+    )
     persons = result.persons
     issues = result.severity_counts()
     console.print(
@@ -119,10 +123,11 @@ def _print_planned(console: Console, planned: list[tuple[str, str, str]]) -> Non
     )
     if not planned:
         return
-    table = Table("operation", "kind", "record key")
-    for kind, key, operation in planned[:PLANNED_SHOWN]:
-        table.add_row(operation, kind, key)
-    console.print(table)
+    print_table(
+        console,
+        [key_column("operation"), key_column("kind"), key_column("record key")],
+        [(operation, kind, key) for kind, key, operation in planned[:PLANNED_SHOWN]],
+    )
     if len(planned) > PLANNED_SHOWN:
         console.print(
             f"... and {len(planned) - PLANNED_SHOWN:,} more (all with --json)",
@@ -157,9 +162,11 @@ def changes_json(
 
 def print_changes(console: Console, feed: dict[str, Any]) -> None:
     """Print the change feed as a table."""
-    table = Table("version", "organization", "kind", "key", "operation", "person")
-    for item in feed["changes"]:
-        table.add_row(
+    columns = [number_column("version")]
+    columns += [key_column(name) for name in ("organization", "kind", "key")]
+    columns += [key_column("operation"), number_column("person")]
+    table = [
+        (
             str(item["change_version"]),
             item["organization"],
             item["kind"],
@@ -167,7 +174,9 @@ def print_changes(console: Console, feed: dict[str, Any]) -> None:
             item["operation"],
             str(item["person_id"] or ""),
         )
-    console.print(table)
+        for item in feed["changes"]
+    ]
+    print_table(console, columns, table)
     console.print(f"newest change version: {feed['newest']}", highlight=False)
 
 
@@ -208,16 +217,22 @@ def person_json(connection: Connection, person_id: int) -> dict[str, Any]:
 def print_person(console: Console, person: dict[str, Any]) -> None:
     """Print a person's identifiers and record history."""
     console.print(f"person {person['person_id']}", highlight=False)
-    ids = Table("identifier", "scope", "value", "since submission")
-    for item in person["identifiers"]:
-        ids.add_row(
+    identifiers = [
+        (
             item["type"],
             item["scope"] or "",
             item["value"],
             str(item["since_submission"]),
         )
-    console.print(ids)
-    history = Table("organization", "kind", "key", "from", "to", "source", "values")
+        for item in person["identifiers"]
+    ]
+    print_table(
+        console,
+        [key_column(name) for name in ("identifier", "scope", "value")]
+        + [number_column("since submission")],
+        identifiers,
+    )
+    history = []
     for item in person["records"]:
         source = item["source"]
         place = (
@@ -226,13 +241,18 @@ def print_person(console: Console, person: dict[str, Any]) -> None:
             else source["file"] or ""
         )
         values = ", ".join(f"{k}={v}" for k, v in item["data"].items() if v is not None)
-        history.add_row(
-            item["organization"] or "",
-            item["kind"],
-            item["key"],
-            str(item["valid_from_submission"]),
-            str(item["valid_to_submission"] or "current"),
-            place,
-            values,
+        history.append(
+            (
+                item["organization"] or "",
+                item["kind"],
+                item["key"],
+                str(item["valid_from_submission"]),
+                str(item["valid_to_submission"] or "current"),
+                place,
+                values,
+            )
         )
-    console.print(history)
+    columns = [key_column(name) for name in ("organization", "kind", "key")]
+    columns += [number_column("from"), key_column("to")]
+    columns += [text_column("source"), text_column("values")]
+    print_table(console, columns, history)

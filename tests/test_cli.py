@@ -271,3 +271,58 @@ def test_submission_list_shows_newest_first(url: str, grand_bend: Path) -> None:
     assert [row["id"] for row in rows] == [2, 1]
     assert rows[0]["issues"]["warning"] == 0
     assert rows[1]["issues"]["warning"] == 17
+
+
+def at_80_columns(*args: str) -> Any:
+    return runner.invoke(app, list(args), env={"COLUMNS": "80"})
+
+
+def whole_words(output: str) -> set[str]:
+    return {word.strip(",;:") for line in output.splitlines() for word in line.split()}
+
+
+def test_rules_keep_codes_at_80_columns(tmp_path: Path) -> None:
+    from sislink.validate import RULES
+
+    result = at_80_columns("--db", f"sqlite:///{tmp_path / 'x.db'}", "rules")
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 80
+    words = whole_words(result.stdout)
+    for code in RULES:
+        assert code in words, code
+
+
+def test_formats_keep_names_at_80_columns(tmp_path: Path) -> None:
+    from sislink.formats import READERS
+
+    result = at_80_columns("--db", f"sqlite:///{tmp_path / 'x.db'}", "formats")
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 80
+    words = whole_words(result.stdout)
+    for name, reader in READERS.items():
+        assert name in words, name
+        for kind in reader.kinds:
+            assert kind.value in words, kind.value
+        for file in reader.files:
+            if " " not in file:
+                assert file in words, file
+
+
+def test_person_show_at_80_columns(url: str, grand_bend: Path) -> None:
+    sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
+    sislink(url, "submit", "--org", "255901", "-f", "edfi-xml", str(grand_bend))
+    person = json.loads(sislink(url, "person", "show", "1", "--json").stdout)
+    shown = at_80_columns("--db", url, "person", "show", "1")
+    assert shown.exit_code == 0, shown.output
+    assert "…" not in shown.stdout
+    words = whole_words(shown.stdout)
+    for identifier in person["identifiers"]:
+        assert identifier["value"] in words
+    for record in person["records"]:
+        assert record["key"] in words
+        assert record["kind"] in words
+        for value in record["data"].values():
+            if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+                assert any(word.endswith(value) for word in words), value

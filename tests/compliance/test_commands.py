@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -85,23 +86,13 @@ def test_calendar_load(
         ]
 
 
+def due_list(url: str, *extra: str, env: dict[str, str] | None = None) -> Any:
+    command = ["--db", url, "compliance", "due", "--org", "C1", "--within", "30"]
+    return runner.invoke(app, [*command, "--as-of", "2027-01-10", *extra], env=env)
+
+
 def test_due_list_json(loaded: str) -> None:
-    result = runner.invoke(
-        app,
-        [
-            "--db",
-            loaded,
-            "compliance",
-            "due",
-            "--org",
-            "C1",
-            "--within",
-            "30",
-            "--as-of",
-            "2027-01-10",
-            "--json",
-        ],
-    )
+    result = due_list(loaded, "--json")
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.output)["rows"]
     assert row["local_student_id"] == "S1"
@@ -169,3 +160,15 @@ def test_report_usage_errors(loaded: str, arguments: list[str], message: str) ->
     result = runner.invoke(app, ["--db", loaded, "report", "compliance", *arguments])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_due_list_at_80_columns(loaded: str) -> None:
+    result = due_list(loaded, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    (row,) = [line for line in lines if line.startswith("2026-12-31")]
+    assert row.split()[:2] == ["2026-12-31", "-10"]
+    assert "S1" in row.split()
+    assert any("2026-11-01" in line.split() for line in lines)

@@ -280,6 +280,15 @@ def test_review_show_side_by_side(review_queue: str) -> None:
     assert "not compared" in text
     assert "Alpha Charter" in text
 
+    narrow = runner.invoke(
+        app,
+        ["--db", review_queue, "review", "show", decision_id],
+        env={"COLUMNS": "80"},
+    )
+    assert "…" not in narrow.stdout
+    assert "2015-03-02" in narrow.stdout.split()
+    assert "0012345678" in narrow.stdout.split()
+
     detail = json.loads(
         sislink("--db", review_queue, "review", "show", decision_id, "--json").stdout
     )
