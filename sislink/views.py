@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from sislink.errors import UsageError
 from sislink.model import RecordKind
 from sislink.model.summary import SubmissionResult
-from sislink.store.changes import changes_since
+from sislink.store.changes import changes_since, newest_version
 from sislink.store.history import person_versions
 from sislink.store.organizations import (
     Organization,
@@ -138,11 +138,20 @@ def _print_planned(console: Console, planned: list[tuple[str, str, str]]) -> Non
 def changes_json(
     connection: Connection, since: int, org: str | None, limit: int
 ) -> dict[str, Any]:
-    """Return the change feed after ``since`` as JSON."""
+    """Return one page of the change feed after ``since`` as JSON.
+
+    ``newest`` and ``next_since`` are the last version on the page (``since``
+    when the page is empty): the value to pass as ``--since`` next. ``more``
+    is true when later changes exist beyond the page's ``limit``.
+    ``latest_version`` is the newest version handed out in the whole store.
+    """
     organization_id = get_organization(connection, org).id if org else None
+    # Reading one row past the limit shows whether another page follows.
     rows = changes_since(
-        connection, since, organization_id=organization_id, limit=limit
+        connection, since, organization_id=organization_id, limit=limit + 1
     )
+    more = len(rows) > limit
+    rows = rows[:limit]
     items = [
         {
             "change_version": row.change_version,
@@ -157,27 +166,64 @@ def changes_json(
         for row in rows
     ]
     newest = items[-1]["change_version"] if items else since
-    return {"since": since, "newest": newest, "changes": items}
+    return {
+        "since": since,
+        "organization": org,
+        "limit": limit,
+        "newest": newest,
+        "next_since": newest,
+        "more": more,
+        "latest_version": newest_version(connection),
+        "changes": items,
+    }
 
 
 def print_changes(console: Console, feed: dict[str, Any]) -> None:
-    """Print the change feed as a table."""
-    columns = [number_column("version")]
-    columns += [key_column(name) for name in ("organization", "kind", "key")]
-    columns += [key_column("operation"), number_column("person")]
+    """Print a page of the change feed and the ``--since`` value to continue with."""
+    # Kind and key share a column: a special-education program's kind and
+    # key are 25 and 24 characters, too wide for two columns at 80.
+    columns = [number_column("version"), key_column("organization")]
+    columns += [key_column("kind and key"), key_column("operation")]
+    columns += [number_column("person")]
     table = [
         (
             str(item["change_version"]),
             item["organization"],
-            item["kind"],
-            item["key"],
+            f"{item['kind']}\n{item['key']}",
             item["operation"],
             str(item["person_id"] or ""),
         )
         for item in feed["changes"]
     ]
-    print_table(console, columns, table)
-    console.print(f"newest change version: {feed['newest']}", highlight=False)
+    if table:
+        print_table(console, columns, table)
+    console.print(_feed_position(feed), highlight=False, soft_wrap=True)
+
+
+def _feed_position(feed: dict[str, Any]) -> str:
+    """Return where a page of the feed ends and the command that continues it."""
+    since, last = feed["since"], feed["next_since"]
+    count = len(feed["changes"])
+    options = f" --org {feed['organization']}" if feed["organization"] else ""
+    options += f" --limit {feed['limit']}" if feed["more"] else ""
+    command = f"sislink changes --since {last}{options}"
+    if feed["more"]:
+        first = feed["changes"][0]["change_version"]
+        return (
+            f"{count:,} changes, versions {first}-{last}; more follow. "
+            f"Next page: {command}"
+        )
+    if feed["changes"]:
+        return (
+            f"{count:,} changes up to version {last}; no more now. "
+            f"For later changes run: {command}"
+        )
+    if since > feed["latest_version"]:
+        return (
+            f"no changes after version {since}: the newest change version in "
+            f"this database is {feed['latest_version']}, so check --since"
+        )
+    return f"no changes after version {since}. For later changes run: {command}"
 
 
 def person_json(connection: Connection, person_id: int) -> dict[str, Any]:

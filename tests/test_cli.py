@@ -326,3 +326,43 @@ def test_person_show_at_80_columns(url: str, grand_bend: Path) -> None:
         for value in record["data"].values():
             if isinstance(value, str) and len(value) == 10 and value[4] == "-":
                 assert any(word.endswith(value) for word in words), value
+
+
+def test_changes_page_names_next_since(url: str, grand_bend: Path) -> None:
+    sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
+    sislink(url, "submit", "--org", "255901", "-f", "edfi-xml", str(grand_bend))
+
+    first = json.loads(
+        sislink(url, "changes", "--since", "0", "--limit", "5", "--json").stdout
+    )
+    versions = [change["change_version"] for change in first["changes"]]
+    assert len(versions) == 5
+    assert first["newest"] == versions[-1]
+    assert first["next_since"] == versions[-1]
+    assert first["more"] is True
+    assert first["latest_version"] > versions[-1]
+
+    text = sislink(url, "changes", "--since", "0", "--limit", "5")
+    assert text.exit_code == 0, text.output
+    assert f"sislink changes --since {versions[-1]} --limit 5" in text.stdout
+    assert "more follow" in text.stdout
+
+    rest = ["--since", str(first["next_since"]), "--limit", "9999", "--json"]
+    second = json.loads(sislink(url, "changes", *rest).stdout)
+    assert second["changes"][0]["change_version"] == versions[-1] + 1
+    assert second["more"] is False
+    assert second["next_since"] == second["latest_version"]
+
+    last = sislink(url, "changes", "--since", str(second["next_since"]))
+    assert "no changes after version" in last.stdout
+    assert f"--since {second['next_since']}" in last.stdout
+
+
+def test_changes_since_beyond_newest(url: str) -> None:
+    result = sislink(url, "changes", "--since", "99")
+    assert result.exit_code == 0, result.output
+    assert "newest change version in this database is 0" in result.stdout
+    feed = json.loads(sislink(url, "changes", "--since", "99", "--json").stdout)
+    assert feed["next_since"] == 99
+    assert feed["latest_version"] == 0
+    assert feed["changes"] == []
