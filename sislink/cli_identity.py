@@ -45,7 +45,6 @@ from sislink.tables import (
     key_list_column,
     number_column,
     print_table,
-    text_column,
 )
 
 console = Console()
@@ -169,7 +168,9 @@ def review_list(
     if json_output:
         _print_json([_decision_json(r, names) for r in rows])
         return
-    columns = [number_column("id"), key_column("organization"), text_column("name")]
+    # The code and the name share a column that wraps between words, so the
+    # list fits 80 columns with a long organization name.
+    columns = [number_column("id"), key_list_column("organization")]
     columns += [key_column("local id"), number_column("candidate")]
     columns += [number_column("probability"), number_column("weight")]
     columns += [key_column("status")]
@@ -179,8 +180,7 @@ def review_list(
         table.append(
             (
                 str(row.id),
-                code,
-                name,
+                f"{code} {name}",
                 row.record_key,
                 str(row.candidate_person_id or ""),
                 format_probability(row.match_probability),
