@@ -38,6 +38,7 @@ from sislink.store.database import (
     redacted,
     resolve_url,
     translate_errors,
+    url_origin,
 )
 from sislink.store.organizations import (
     add_organization,
@@ -124,6 +125,7 @@ Paths = Annotated[
 
 class State:
     url: str = ""
+    origin: str = ""
     _engine: Engine | None = None
 
     @classmethod
@@ -135,7 +137,7 @@ class State:
     @classmethod
     def engine(cls, *, checked: bool = True) -> Engine:
         if cls._engine is None:
-            cls._engine = create_store_engine(cls.url)
+            cls._engine = create_store_engine(cls.url, cls.origin)
         if checked:
             check_schema(cls._engine)
         return cls._engine
@@ -158,6 +160,7 @@ def _options(
     ] = False,
 ) -> None:
     State.url = resolve_url(db)
+    State.origin = url_origin(db)
     State.dispose()
     ctx.call_on_close(State.dispose)
     logging.basicConfig(

@@ -366,3 +366,52 @@ def test_changes_since_beyond_newest(url: str) -> None:
     assert feed["next_since"] == 99
     assert feed["latest_version"] == 0
     assert feed["changes"] == []
+
+
+@pytest.mark.parametrize(
+    ("database", "message"),
+    [
+        ("mysql://user@127.0.0.1/records", "unsupported database URL scheme 'mysql'"),
+        ("oracle://user@127.0.0.1/records", "use sqlite:///FILE or postgresql+psycopg"),
+        ("postgresql+asyncpg://user@127.0.0.1/x", "driver 'postgresql+asyncpg'"),
+        ("notaurl", "invalid database URL 'notaurl' in --db"),
+    ],
+)
+def test_unsupported_database_url(database: str, message: str) -> None:
+    result = sislink(database, "org", "list")
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "--db" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_sqlite_folder_missing(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    result = sislink(f"sqlite:///{missing / 'sislink.db'}", "init")
+    assert result.exit_code == 2
+    assert f"the folder {missing} of the SQLite database in --db" in result.stderr
+    assert f"mkdir -p {missing}" in result.stderr
+    assert not missing.exists()
+
+
+def test_sqlite_path_is_folder(tmp_path: Path) -> None:
+    result = sislink(f"sqlite:///{tmp_path}", "init")
+    assert result.exit_code == 2
+    assert "is a folder, not a file" in result.stderr
+
+
+def test_sqlite_file_not_a_database(tmp_path: Path) -> None:
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("not a database\n", encoding="utf-8")
+    result = sislink(f"sqlite:///{text_file}", "org", "list")
+    assert result.exit_code == 1
+    assert "file is not a database" in result.stderr
+    assert "sislink init" in result.stderr
+
+
+def test_database_url_from_environment() -> None:
+    result = runner.invoke(
+        app, ["org", "list"], env={"SISLINK_DATABASE_URL": "mysql://u@127.0.0.1/x"}
+    )
+    assert result.exit_code == 2
+    assert "$SISLINK_DATABASE_URL" in result.stderr
