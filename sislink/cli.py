@@ -629,6 +629,28 @@ def export_command(
         table,
     )
     console.print(f"wrote {len(result.files)} files to {out}", highlight=False)
+    if result.left_out:
+        _print_left_out(result.format, result.left_out)
+
+
+def _print_left_out(file_format: str, left_out: dict[str, dict[str, int]]) -> None:
+    total = sum(count for kinds in left_out.values() for count in kinds.values())
+    records = "record was" if total == 1 else "records were"
+    console.print(
+        f"[bold yellow]warning:[/] {file_format} does not carry every record kind, "
+        f"so {total:,} current {records} left out of the export. Export with "
+        "--format csv (the sislink CSV layout) to write every kind.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    table = [
+        (code, kind, f"{count:,}")
+        for code, kinds in left_out.items()
+        for kind, count in sorted(kinds.items())
+    ]
+    columns = [key_column("organization"), key_column("kind")]
+    columns += [number_column("records left out")]
+    print_table(console, columns, table)
 
 
 @app.command("changes")
