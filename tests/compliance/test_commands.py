@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,49 @@ def test_due_list_at_80_columns(loaded: str) -> None:
     assert row.split()[:2] == ["2026-12-31", "-10"]
     assert "S1" in row.split()
     assert any("2026-11-01" in line.split() for line in lines)
+
+
+def report_text(url: str, file_format: str) -> str:
+    command = ["--db", url, "report", "compliance", "--as-of", "2027-01-10"]
+    result = runner.invoke(app, [*command, "--format", file_format])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_report_times_are_readable(loaded: str) -> None:
+    report = json.loads(report_text(loaded, "json"))
+    (organization,) = report["organizations"]
+    quality = organization["data_quality"]
+    assert quality["last_submission"] == "2027-01-05 12:00 UTC"
+    assert report["records_committed_before"] == "2027-01-11 00:00 UTC"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", report["generated"])
+
+
+@pytest.mark.parametrize(
+    ("file_format", "times"),
+    [
+        ("html", ["2027-01-05 12:00 UTC", "2027-01-11 00:00 UTC"]),
+        ("csv", ["2027-01-05 12:00 UTC"]),
+    ],
+)
+def test_report_shows_no_raw_timestamps(
+    loaded: str, file_format: str, times: list[str]
+) -> None:
+    text = report_text(loaded, file_format)
+    for time in times:
+        assert time in text
+    assert re.search(r"\d\d:\d\d:\d\d", text) is None
+    assert "+00:00" not in text
+
+
+def test_readable_time_takes_naive_as_utc() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sislink.report.compliance import readable_time
+
+    assert (
+        readable_time(datetime(2027, 1, 5, 12, 30, 59, 123)) == "2027-01-05 12:30 UTC"
+    )
+    pacific = timezone(timedelta(hours=-8))
+    later = datetime(2027, 1, 5, 20, 0, tzinfo=pacific)
+    assert readable_time(later) == "2027-01-06 04:00 UTC"
