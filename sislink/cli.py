@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy import Engine
 from typer.core import TyperGroup
 
@@ -40,6 +38,7 @@ from sislink.store.database import (
     redacted,
     resolve_url,
     translate_errors,
+    url_origin,
 )
 from sislink.store.organizations import (
     add_organization,
@@ -49,6 +48,13 @@ from sislink.store.organizations import (
     get_organization,
 )
 from sislink.store.submissions import list_submissions
+from sislink.tables import (
+    key_column,
+    key_list_column,
+    number_column,
+    print_table,
+    text_column,
+)
 from sislink.validate import RULES
 from sislink.validate.guard import DEFAULT_SHARE, GuardLimits
 
@@ -119,6 +125,7 @@ Paths = Annotated[
 
 class State:
     url: str = ""
+    origin: str = ""
     _engine: Engine | None = None
 
     @classmethod
@@ -130,7 +137,7 @@ class State:
     @classmethod
     def engine(cls, *, checked: bool = True) -> Engine:
         if cls._engine is None:
-            cls._engine = create_store_engine(cls.url)
+            cls._engine = create_store_engine(cls.url, cls.origin)
         if checked:
             check_schema(cls._engine)
         return cls._engine
@@ -153,6 +160,7 @@ def _options(
     ] = False,
 ) -> None:
     State.url = resolve_url(db)
+    State.origin = url_origin(db)
     State.dispose()
     ctx.call_on_close(State.dispose)
     logging.basicConfig(
@@ -194,11 +202,18 @@ def formats_command(json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(rows)
         return
-    table = Table("format", "files", "record kinds", "description")
-    for name, reader in sorted(READERS.items()):
-        kinds = ", ".join(kind.value for kind in reader.kinds)
-        table.add_row(name, "\n".join(reader.files), kinds, reader.description)
-    console.print(table)
+    # Files and kinds share the description's column, because a 47-character
+    # Ed-Fi file name leaves no room for them in columns of their own at 80.
+    table = [
+        (
+            name,
+            f"{reader.description}\n"
+            f"record kinds: {', '.join(kind.value for kind in reader.kinds)}\n"
+            f"files: {'; '.join(reader.files)}",
+        )
+        for name, reader in sorted(READERS.items())
+    ]
+    print_table(console, [key_column("format"), key_list_column("description")], table)
 
 
 @org_app.command("add")
@@ -244,10 +259,16 @@ def org_list(json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(rows)
         return
-    table = Table("code", "name", "kind", "parent")
-    for row in rows:
-        table.add_row(row["code"], row["name"], row["kind"], row["parent"] or "")
-    console.print(table)
+    print_table(
+        console,
+        [
+            key_column("code"),
+            text_column("name"),
+            key_column("kind"),
+            key_column("parent"),
+        ],
+        [(row["code"], row["name"], row["kind"], row["parent"] or "") for row in rows],
+    )
 
 
 @org_app.command("formats")
@@ -457,23 +478,25 @@ def submission_list(
     if json_output:
         _print_json(listed)
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for name in ("id", "organization", "format", "status", "started"):
-        table.add_column(name, no_wrap=True)
-    for name in ("errors", "warnings"):
-        table.add_column(name, no_wrap=True, justify="right")
-    for item in listed:
-        issues = item["issues"]
-        table.add_row(
+    columns = [key_column(name) for name in ("id", "organization", "format", "status")]
+    columns += [
+        key_column("started"),
+        number_column("errors"),
+        number_column("warnings"),
+    ]
+    table = [
+        (
             str(item["id"]),
             item["organization"],
             item["format"],
             item["status"],
             item["started"][:10],
-            f"{issues.get('error', 0):,}",
-            f"{issues.get('warning', 0):,}",
+            f"{item['issues'].get('error', 0):,}",
+            f"{item['issues'].get('warning', 0):,}",
         )
-    console.print(table)
+        for item in listed
+    ]
+    print_table(console, columns, table)
 
 
 @submission_app.command("confirm")
@@ -523,13 +546,23 @@ def rules_command(json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(rows)
         return
-    table = Table("code", "severity", "checks", "source")
+    table = []
     for rule in sorted(RULES.values(), key=lambda r: r.code):
         checks = ", ".join(kind.value for kind in rule.kinds) or "files, any kind"
         if rule.fields:
             checks += ": " + ", ".join(rule.fields)
-        table.add_row(rule.code, rule.severity.value, checks, rule.source)
-    console.print(table)
+        table.append(
+            (rule.code, rule.severity.value, f"{checks}\nsource: {rule.source}")
+        )
+    print_table(
+        console,
+        [
+            key_column("code"),
+            key_column("severity"),
+            key_list_column("checks and source"),
+        ],
+        table,
+    )
 
 
 @app.command("issues")
@@ -585,12 +618,39 @@ def export_command(
     if json_output:
         _print_json(result.to_json())
         return
-    table = Table("organization", "kind", "records")
-    for code, kinds in result.records.items():
-        for kind, count in kinds.items():
-            table.add_row(code, kind, f"{count:,}")
-    console.print(table)
+    table = [
+        (code, kind, f"{count:,}")
+        for code, kinds in result.records.items()
+        for kind, count in kinds.items()
+    ]
+    print_table(
+        console,
+        [key_column("organization"), key_column("kind"), number_column("records")],
+        table,
+    )
     console.print(f"wrote {len(result.files)} files to {out}", highlight=False)
+    if result.left_out:
+        _print_left_out(result.format, result.left_out)
+
+
+def _print_left_out(file_format: str, left_out: dict[str, dict[str, int]]) -> None:
+    total = sum(count for kinds in left_out.values() for count in kinds.values())
+    records = "record was" if total == 1 else "records were"
+    console.print(
+        f"[bold yellow]warning:[/] {file_format} does not carry every record kind, "
+        f"so {total:,} current {records} left out of the export. Export with "
+        "--format csv (the sislink CSV layout) to write every kind.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    table = [
+        (code, kind, f"{count:,}")
+        for code, kinds in left_out.items()
+        for kind, count in sorted(kinds.items())
+    ]
+    columns = [key_column("organization"), key_column("kind")]
+    columns += [number_column("records left out")]
+    print_table(console, columns, table)
 
 
 @app.command("changes")

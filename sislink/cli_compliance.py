@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy import Connection
 
 from sislink.compliance import compute_measures, due_list
@@ -31,6 +30,7 @@ from sislink.store.organizations import (
     get_organization,
     list_organizations,
 )
+from sislink.tables import key_column, key_list_column, number_column, print_table
 
 console = Console()
 
@@ -196,20 +196,22 @@ def compliance_due(
             }
         )
         return
-    table = Table(
-        "due", "days left", "obligation", "local id", "person", "school", "from"
-    )
-    for row in rows:
-        table.add_row(
+    columns = [key_column("due"), number_column("days left")]
+    columns += [key_list_column("obligation"), key_column("local id")]
+    columns += [number_column("person"), key_column("school"), key_list_column("from")]
+    table = [
+        (
             row.due_date.isoformat(),
             str(row.days_left),
             row.obligation,
             row.local_student_id,
             str(row.person_id or ""),
             row.school or "",
-            f"{row.basis} {row.basis_date}",
+            f"{row.basis} {row.basis_date.isoformat()}",
         )
-    console.print(table)
+        for row in rows
+    ]
+    print_table(console, columns, table)
     console.print(f"{len(rows)} open deadlines as of {day}", highlight=False)
 
 

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from sislink.errors import InputError, UsageError
 from sislink.link.corrections import (
@@ -25,6 +24,13 @@ from sislink.link.corrections import (
     split_person,
 )
 from sislink.link.engine import Thresholds
+from sislink.link.review import (
+    format_probability,
+    format_weight,
+    organization_names,
+    review_detail,
+    side_label,
+)
 from sislink.normalize import is_scientific_notation
 from sislink.store.database import translate_errors
 from sislink.store.identity import (
@@ -34,6 +40,12 @@ from sislink.store.identity import (
     load_replacements,
     model_versions,
     save_model,
+)
+from sislink.tables import (
+    key_column,
+    key_list_column,
+    number_column,
+    print_table,
 )
 
 console = Console()
@@ -106,19 +118,26 @@ def register(app: typer.Typer, person_app: typer.Typer) -> None:
     person_app.command("merge")(person_merge)
 
 
-def _decision_json(row: Any) -> dict[str, Any]:
+def _decision_json(
+    row: Any, names: dict[int, tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    code, name = (names or {}).get(row.organization_id, (None, None))
     return {
         "id": row.id,
         "submission_id": row.submission_id,
         "organization_id": row.organization_id,
+        "organization_code": code,
+        "organization_name": name,
         "local_id": row.record_key,
         "decision": row.decision,
         "status": row.status,
         "candidate_person_id": row.candidate_person_id,
         "match_probability": row.match_probability,
+        "match_probability_percent": format_probability(row.match_probability),
         "match_weight": row.match_weight,
         "runner_up_person_id": row.runner_up_person_id,
         "runner_up_probability": row.runner_up_probability,
+        "runner_up_probability_percent": format_probability(row.runner_up_probability),
         "person_id": row.person_id,
         "model_id": row.model_id,
         "contributions": row.contributions,
@@ -146,23 +165,31 @@ def review_list(
     engine = _engine()
     with translate_errors(engine), engine.connect() as connection:
         rows = list_decisions(connection, None if status == "all" else status, limit)
+        names = organization_names(connection)
     if json_output:
-        _print_json([_decision_json(r) for r in rows])
+        _print_json([_decision_json(r, names) for r in rows])
         return
-    table = Table(
-        "id", "organization", "local id", "candidate", "probability", "status"
-    )
+    # The code and the name share a column that wraps between words, so the
+    # list fits 80 columns with a long organization name.
+    columns = [number_column("id"), key_list_column("organization")]
+    columns += [key_column("local id"), number_column("candidate")]
+    columns += [number_column("probability"), number_column("weight")]
+    columns += [key_column("status")]
+    table = []
     for row in rows:
-        probability = row.match_probability
-        table.add_row(
-            str(row.id),
-            str(row.organization_id),
-            row.record_key,
-            str(row.candidate_person_id or ""),
-            "" if probability is None else f"{probability:.4f}",
-            row.status,
+        code, name = names.get(row.organization_id, ("", ""))
+        table.append(
+            (
+                str(row.id),
+                f"{code} {name}",
+                row.record_key,
+                str(row.candidate_person_id or ""),
+                format_probability(row.match_probability),
+                format_weight(row.match_weight),
+                row.status,
+            )
         )
-    console.print(table)
+    print_table(console, columns, table)
 
 
 @review_app.command("show")
@@ -170,26 +197,66 @@ def review_show(
     decision_id: Annotated[int, typer.Argument(help="Decision id from `review list`.")],
     json_output: JsonOption = False,
 ) -> None:
-    """Show one decision with each field's level and match weight."""
+    """Show one decision: the records side by side, each field's level and weight."""
     engine = _engine()
     with translate_errors(engine), engine.connect() as connection:
         row = get_decision(connection, decision_id)
-    if row is None:
-        raise UsageError(f"no match decision {decision_id}")
+        if row is None:
+            raise UsageError(
+                f"no match decision {decision_id}: `sislink review list --status all` "
+                "lists the decisions"
+            )
+        names = organization_names(connection)
+        detail = review_detail(connection, row)
     if json_output:
-        _print_json(_decision_json(row))
+        _print_json({**_decision_json(row, names), **detail})
         return
+    _print_review(_decision_json(row, names), detail)
+
+
+def _print_review(decision: dict[str, Any], detail: dict[str, Any]) -> None:
     console.print(
-        f"decision {row.id}: {row.decision} ({row.status}); local id {row.record_key} "
-        f"of organization {row.organization_id}; candidate person "
-        f"{row.candidate_person_id}, probability {row.match_probability}, match "
-        f"weight {row.match_weight}; runner-up person {row.runner_up_person_id}",
+        f"decision {decision['id']}: {decision['decision']} ({decision['status']}); "
+        f"local id {decision['local_id']} of {decision['organization_code']} "
+        f"{decision['organization_name']}",
         highlight=False,
     )
-    table = Table("comparison", "level", "match weight (bits)")
-    for part in row.contributions:
-        table.add_row(part["comparison"], part["level"], f"{part['weight']:+.2f}")
-    console.print(table)
+    console.print(
+        f"candidate person {decision['candidate_person_id'] or 'none'}: match "
+        f"probability {decision['match_probability_percent'] or 'none'}, match weight "
+        f"{format_weight(decision['match_weight']) or 'none'}",
+        highlight=False,
+    )
+    runner_up = detail["runner_up"] is not None
+    if runner_up:
+        console.print(
+            f"runner-up person {decision['runner_up_person_id']}: match probability "
+            f"{decision['runner_up_probability_percent']}",
+            highlight=False,
+        )
+    console.print(side_label(detail["incoming"], "incoming"), highlight=False)
+    console.print(side_label(detail["candidate"], "candidate"), highlight=False)
+    if runner_up:
+        console.print(side_label(detail["runner_up"], "runner-up"), highlight=False)
+    # Values mix names with dates and ids, so they wrap only between words.
+    sides = ["incoming", "candidate"] + (["runner-up"] if runner_up else [])
+    columns = [key_list_column("field"), *(key_list_column(side) for side in sides)]
+    columns += [key_list_column("comparison level"), number_column("weight (bits)")]
+    table = []
+    for field in detail["fields"]:
+        values = [field["incoming"], field["candidate"]]
+        values += [field["runner_up"]] if runner_up else []
+        weight = field["weight"]
+        table.append(
+            (
+                field["field"],
+                *(value or "" for value in values),
+                field["level"]
+                or ("not compared" if field["comparison"] is None else ""),
+                "" if weight is None else f"{weight:+.2f}",
+            )
+        )
+    print_table(console, columns, table)
 
 
 def _print_correction(result: CorrectionResult, json_output: bool) -> None:
@@ -366,16 +433,19 @@ def link_models(json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(items)
         return
-    table = Table("id", "created", "records", "link", "review")
-    for item in items:
-        table.add_row(
+    columns = [number_column("id"), key_column("created")]
+    columns += [number_column(name) for name in ("records", "link", "review")]
+    table = [
+        (
             str(item["id"]),
             str(item["created_at"]),
             f"{item['trained_records']:,}",
             str(item["link_threshold"]),
             str(item["review_threshold"]),
         )
-    console.print(table)
+        for item in items
+    ]
+    print_table(console, columns, table)
 
 
 @link_app.command("evaluate")

@@ -4,7 +4,9 @@ An organization sees its own records and those of every organization below
 it: the district sees its schools and charters, a charter its schools. Each
 visible organization that holds records gets a folder named after its code,
 written by the format's writer. ``persons.csv`` beside the folders links the
-records to the person index: one row per person and local id.
+records to the person index: one row per person and local id. A format that
+does not carry every record kind leaves the others out, and the result
+counts them per organization and kind.
 
 Stored values are written as they were sent. Only the CSV formats neutralize
 spreadsheet formula text, because a spreadsheet runs a cell such as
@@ -19,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from sislink.errors import UsageError
 from sislink.formats import WRITERS
@@ -49,12 +51,17 @@ PERSON_COLUMNS = ("personId", "educationOrganizationId", "localStudentId")
 
 @dataclass
 class ExportResult:
-    """The outcome of an export: records per organization and kind, and the files."""
+    """The outcome of an export: records per organization and kind, and the files.
+
+    ``left_out`` counts, per organization and kind, the current records of
+    the kinds the format does not carry, which were not written.
+    """
 
     format: str
     folder: Path
     records: dict[str, dict[str, int]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         """Return the result as the ``--json`` output of ``sislink export``."""
@@ -62,6 +69,7 @@ class ExportResult:
             "format": self.format,
             "folder": str(self.folder),
             "records": self.records,
+            "left_out": self.left_out,
             "files": [str(path) for path in self.files],
         }
 
@@ -96,11 +104,25 @@ def export(
     with translate_errors(engine), engine.connect() as connection:
         visible = _visible(connection, organization_code)
         for organization in visible:
-            if not _kinds_held(connection, organization.id):
+            held = _counts_held(connection, organization.id)
+            if not held:
                 continue
             source = _RecordSource(connection, organization.id, name in CSV_FORMATS)
             result.files += write(out / organization.code, source)
             result.records[organization.code] = source.written
+            left_out = {
+                kind: count
+                for kind, count in held.items()
+                if kind not in source.requested
+            }
+            if left_out:
+                result.left_out[organization.code] = left_out
+                log.info(
+                    "%s carries no %s: records of organization %s left out",
+                    name,
+                    ", ".join(sorted(left_out)),
+                    organization.code,
+                )
         result.files.append(_write_persons(connection, out, visible))
     log.info("exported %d organizations as %s", len(result.records), result.format)
     return result
@@ -123,28 +145,42 @@ def _visible(connection: Connection, code: str | None) -> list[Organization]:
     return visible
 
 
-def _kinds_held(connection: Connection, organization_id: int) -> set[str]:
+def _counts_held(connection: Connection, organization_id: int) -> dict[str, int]:
+    """Return the number of current records of each kind an organization holds."""
+    columns = record_versions.c
     rows = connection.execute(
-        select(record_versions.c.kind)
+        select(columns.kind, func.count())
         .where(
-            record_versions.c.organization_id == organization_id,
-            record_versions.c.valid_to_submission_id.is_(None),
+            columns.organization_id == organization_id,
+            columns.valid_to_submission_id.is_(None),
         )
-        .distinct()
+        .group_by(columns.kind)
     )
-    return {row.kind for row in rows}
+    return {kind: int(count) for kind, count in rows}
 
 
 class _RecordSource:
-    """Callable returning an organization's current records of a kind, counted."""
+    """Callable returning an organization's current records of a kind, counted.
+
+    ``requested`` collects the kinds the writer asked for. The format does
+    not carry the others.
+    """
 
     def __init__(self, connection: Connection, organization_id: int, neutral: bool):
         self._connection = connection
         self._organization_id = organization_id
         self._neutral = neutral
+        # NOTE: ``written`` counts the records handed to the writer. Writers
+        # that join one enrollment to each student (PowerSchool JSON and the
+        # vendor mappings) keep the latest only, so they write fewer.
         self.written: dict[str, int] = {}
+        self.requested: set[str] = set()
 
     def __call__(self, kind: RecordKind) -> Iterator[Mapping[str, JsonValue]]:
+        self.requested.add(kind.value)
+        return self._records(kind)
+
+    def _records(self, kind: RecordKind) -> Iterator[Mapping[str, JsonValue]]:
         columns = record_versions.c
         query = (
             select(columns.data)

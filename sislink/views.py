@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy import Connection, select
 
 from sislink.errors import UsageError
 from sislink.model import RecordKind
 from sislink.model.summary import SubmissionResult
-from sislink.store.changes import changes_since
+from sislink.store.changes import changes_since, newest_version
 from sislink.store.history import person_versions
 from sislink.store.organizations import (
     Organization,
@@ -20,6 +19,7 @@ from sislink.store.organizations import (
 )
 from sislink.store.persons import identifiers_of, person_exists
 from sislink.store.schema import organizations
+from sislink.tables import key_column, number_column, print_table, text_column
 
 
 def organization_json(
@@ -55,13 +55,17 @@ def print_result(console: Console, result: SubmissionResult) -> None:
     columns = ["read", "accepted", "rejected", "skipped"]
     columns += ["held"] if held else []
     columns += ["inserted", "updated", "ended", "unchanged"]
-    table = Table("kind", *columns)
+    table = []
     for kind in RecordKind:
         counts = result.kinds.get(kind)
         if counts is not None:
             numbers = [getattr(counts, name) for name in columns]
-            table.add_row(kind.value, *(f"{n:,}" for n in numbers))
-    console.print(table)
+            table.append((kind.value, *(f"{n:,}" for n in numbers)))
+    print_table(
+        console,
+        [key_column("kind"), *(number_column(name) for name in columns)],
+        table,
+    )
     persons = result.persons
     issues = result.severity_counts()
     console.print(
@@ -119,10 +123,11 @@ def _print_planned(console: Console, planned: list[tuple[str, str, str]]) -> Non
     )
     if not planned:
         return
-    table = Table("operation", "kind", "record key")
-    for kind, key, operation in planned[:PLANNED_SHOWN]:
-        table.add_row(operation, kind, key)
-    console.print(table)
+    print_table(
+        console,
+        [key_column("operation"), key_column("kind"), key_column("record key")],
+        [(operation, kind, key) for kind, key, operation in planned[:PLANNED_SHOWN]],
+    )
     if len(planned) > PLANNED_SHOWN:
         console.print(
             f"... and {len(planned) - PLANNED_SHOWN:,} more (all with --json)",
@@ -133,11 +138,20 @@ def _print_planned(console: Console, planned: list[tuple[str, str, str]]) -> Non
 def changes_json(
     connection: Connection, since: int, org: str | None, limit: int
 ) -> dict[str, Any]:
-    """Return the change feed after ``since`` as JSON."""
+    """Return one page of the change feed after ``since`` as JSON.
+
+    ``newest`` and ``next_since`` are the last version on the page (``since``
+    when the page is empty): the value to pass as ``--since`` next. ``more``
+    is true when later changes exist beyond the page's ``limit``.
+    ``latest_version`` is the newest version handed out in the whole store.
+    """
     organization_id = get_organization(connection, org).id if org else None
+    # Reading one row past the limit shows whether another page follows.
     rows = changes_since(
-        connection, since, organization_id=organization_id, limit=limit
+        connection, since, organization_id=organization_id, limit=limit + 1
     )
+    more = len(rows) > limit
+    rows = rows[:limit]
     items = [
         {
             "change_version": row.change_version,
@@ -152,23 +166,64 @@ def changes_json(
         for row in rows
     ]
     newest = items[-1]["change_version"] if items else since
-    return {"since": since, "newest": newest, "changes": items}
+    return {
+        "since": since,
+        "organization": org,
+        "limit": limit,
+        "newest": newest,
+        "next_since": newest,
+        "more": more,
+        "latest_version": newest_version(connection),
+        "changes": items,
+    }
 
 
 def print_changes(console: Console, feed: dict[str, Any]) -> None:
-    """Print the change feed as a table."""
-    table = Table("version", "organization", "kind", "key", "operation", "person")
-    for item in feed["changes"]:
-        table.add_row(
+    """Print a page of the change feed and the ``--since`` value to continue with."""
+    # Kind and key share a column: a special-education program's kind and
+    # key are 25 and 24 characters, too wide for two columns at 80.
+    columns = [number_column("version"), key_column("organization")]
+    columns += [key_column("kind and key"), key_column("operation")]
+    columns += [number_column("person")]
+    table = [
+        (
             str(item["change_version"]),
             item["organization"],
-            item["kind"],
-            item["key"],
+            f"{item['kind']}\n{item['key']}",
             item["operation"],
             str(item["person_id"] or ""),
         )
-    console.print(table)
-    console.print(f"newest change version: {feed['newest']}", highlight=False)
+        for item in feed["changes"]
+    ]
+    if table:
+        print_table(console, columns, table)
+    console.print(_feed_position(feed), highlight=False, soft_wrap=True)
+
+
+def _feed_position(feed: dict[str, Any]) -> str:
+    """Return where a page of the feed ends and the command that continues it."""
+    since, last = feed["since"], feed["next_since"]
+    count = len(feed["changes"])
+    options = f" --org {feed['organization']}" if feed["organization"] else ""
+    options += f" --limit {feed['limit']}" if feed["more"] else ""
+    command = f"sislink changes --since {last}{options}"
+    if feed["more"]:
+        first = feed["changes"][0]["change_version"]
+        return (
+            f"{count:,} changes, versions {first}-{last}; more follow. "
+            f"Next page: {command}"
+        )
+    if feed["changes"]:
+        return (
+            f"{count:,} changes up to version {last}; no more now. "
+            f"For later changes run: {command}"
+        )
+    if since > feed["latest_version"]:
+        return (
+            f"no changes after version {since}: the newest change version in "
+            f"this database is {feed['latest_version']}, so check --since"
+        )
+    return f"no changes after version {since}. For later changes run: {command}"
 
 
 def person_json(connection: Connection, person_id: int) -> dict[str, Any]:
@@ -208,16 +263,22 @@ def person_json(connection: Connection, person_id: int) -> dict[str, Any]:
 def print_person(console: Console, person: dict[str, Any]) -> None:
     """Print a person's identifiers and record history."""
     console.print(f"person {person['person_id']}", highlight=False)
-    ids = Table("identifier", "scope", "value", "since submission")
-    for item in person["identifiers"]:
-        ids.add_row(
+    identifiers = [
+        (
             item["type"],
             item["scope"] or "",
             item["value"],
             str(item["since_submission"]),
         )
-    console.print(ids)
-    history = Table("organization", "kind", "key", "from", "to", "source", "values")
+        for item in person["identifiers"]
+    ]
+    print_table(
+        console,
+        [key_column(name) for name in ("identifier", "scope", "value")]
+        + [number_column("since submission")],
+        identifiers,
+    )
+    history = []
     for item in person["records"]:
         source = item["source"]
         place = (
@@ -226,13 +287,18 @@ def print_person(console: Console, person: dict[str, Any]) -> None:
             else source["file"] or ""
         )
         values = ", ".join(f"{k}={v}" for k, v in item["data"].items() if v is not None)
-        history.add_row(
-            item["organization"] or "",
-            item["kind"],
-            item["key"],
-            str(item["valid_from_submission"]),
-            str(item["valid_to_submission"] or "current"),
-            place,
-            values,
+        history.append(
+            (
+                item["organization"] or "",
+                item["kind"],
+                item["key"],
+                str(item["valid_from_submission"]),
+                str(item["valid_to_submission"] or "current"),
+                place,
+                values,
+            )
         )
-    console.print(history)
+    columns = [key_column(name) for name in ("organization", "kind", "key")]
+    columns += [number_column("from"), key_column("to")]
+    columns += [text_column("source"), text_column("values")]
+    print_table(console, columns, history)

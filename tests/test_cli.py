@@ -271,3 +271,147 @@ def test_submission_list_shows_newest_first(url: str, grand_bend: Path) -> None:
     assert [row["id"] for row in rows] == [2, 1]
     assert rows[0]["issues"]["warning"] == 0
     assert rows[1]["issues"]["warning"] == 17
+
+
+def at_80_columns(*args: str) -> Any:
+    return runner.invoke(app, list(args), env={"COLUMNS": "80"})
+
+
+def whole_words(output: str) -> set[str]:
+    return {word.strip(",;:") for line in output.splitlines() for word in line.split()}
+
+
+def test_rules_keep_codes_at_80_columns(tmp_path: Path) -> None:
+    from sislink.validate import RULES
+
+    result = at_80_columns("--db", f"sqlite:///{tmp_path / 'x.db'}", "rules")
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 80
+    words = whole_words(result.stdout)
+    for code in RULES:
+        assert code in words, code
+
+
+def test_formats_keep_names_at_80_columns(tmp_path: Path) -> None:
+    from sislink.formats import READERS
+
+    result = at_80_columns("--db", f"sqlite:///{tmp_path / 'x.db'}", "formats")
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 80
+    words = whole_words(result.stdout)
+    for name, reader in READERS.items():
+        assert name in words, name
+        for kind in reader.kinds:
+            assert kind.value in words, kind.value
+        for file in reader.files:
+            if " " not in file:
+                assert file in words, file
+
+
+def test_person_show_at_80_columns(url: str, grand_bend: Path) -> None:
+    sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
+    sislink(url, "submit", "--org", "255901", "-f", "edfi-xml", str(grand_bend))
+    person = json.loads(sislink(url, "person", "show", "1", "--json").stdout)
+    shown = at_80_columns("--db", url, "person", "show", "1")
+    assert shown.exit_code == 0, shown.output
+    assert "…" not in shown.stdout
+    words = whole_words(shown.stdout)
+    for identifier in person["identifiers"]:
+        assert identifier["value"] in words
+    for record in person["records"]:
+        assert record["key"] in words
+        assert record["kind"] in words
+        for value in record["data"].values():
+            if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+                assert any(word.endswith(value) for word in words), value
+
+
+def test_changes_page_names_next_since(url: str, grand_bend: Path) -> None:
+    sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
+    sislink(url, "submit", "--org", "255901", "-f", "edfi-xml", str(grand_bend))
+
+    first = json.loads(
+        sislink(url, "changes", "--since", "0", "--limit", "5", "--json").stdout
+    )
+    versions = [change["change_version"] for change in first["changes"]]
+    assert len(versions) == 5
+    assert first["newest"] == versions[-1]
+    assert first["next_since"] == versions[-1]
+    assert first["more"] is True
+    assert first["latest_version"] > versions[-1]
+
+    text = sislink(url, "changes", "--since", "0", "--limit", "5")
+    assert text.exit_code == 0, text.output
+    assert f"sislink changes --since {versions[-1]} --limit 5" in text.stdout
+    assert "more follow" in text.stdout
+
+    rest = ["--since", str(first["next_since"]), "--limit", "9999", "--json"]
+    second = json.loads(sislink(url, "changes", *rest).stdout)
+    assert second["changes"][0]["change_version"] == versions[-1] + 1
+    assert second["more"] is False
+    assert second["next_since"] == second["latest_version"]
+
+    last = sislink(url, "changes", "--since", str(second["next_since"]))
+    assert "no changes after version" in last.stdout
+    assert f"--since {second['next_since']}" in last.stdout
+
+
+def test_changes_since_beyond_newest(url: str) -> None:
+    result = sislink(url, "changes", "--since", "99")
+    assert result.exit_code == 0, result.output
+    assert "newest change version in this database is 0" in result.stdout
+    feed = json.loads(sislink(url, "changes", "--since", "99", "--json").stdout)
+    assert feed["next_since"] == 99
+    assert feed["latest_version"] == 0
+    assert feed["changes"] == []
+
+
+@pytest.mark.parametrize(
+    ("database", "message"),
+    [
+        ("mysql://user@127.0.0.1/records", "unsupported database URL scheme 'mysql'"),
+        ("oracle://user@127.0.0.1/records", "use sqlite:///FILE or postgresql+psycopg"),
+        ("postgresql+asyncpg://user@127.0.0.1/x", "driver 'postgresql+asyncpg'"),
+        ("notaurl", "invalid database URL 'notaurl' in --db"),
+    ],
+)
+def test_unsupported_database_url(database: str, message: str) -> None:
+    result = sislink(database, "org", "list")
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "--db" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_sqlite_folder_missing(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    result = sislink(f"sqlite:///{missing / 'sislink.db'}", "init")
+    assert result.exit_code == 2
+    assert f"the folder {missing} of the SQLite database in --db" in result.stderr
+    assert f"mkdir -p {missing}" in result.stderr
+    assert not missing.exists()
+
+
+def test_sqlite_path_is_folder(tmp_path: Path) -> None:
+    result = sislink(f"sqlite:///{tmp_path}", "init")
+    assert result.exit_code == 2
+    assert "is a folder, not a file" in result.stderr
+
+
+def test_sqlite_file_not_a_database(tmp_path: Path) -> None:
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("not a database\n", encoding="utf-8")
+    result = sislink(f"sqlite:///{text_file}", "org", "list")
+    assert result.exit_code == 1
+    assert "file is not a database" in result.stderr
+    assert "sislink init" in result.stderr
+
+
+def test_database_url_from_environment() -> None:
+    result = runner.invoke(
+        app, ["org", "list"], env={"SISLINK_DATABASE_URL": "mysql://u@127.0.0.1/x"}
+    )
+    assert result.exit_code == 2
+    assert "$SISLINK_DATABASE_URL" in result.stderr

@@ -147,3 +147,53 @@ def test_unmapped_code_survives_export_and_reimport(
     for kind, counts in again.kinds.items():
         assert counts.updated == 0, kind
         assert counts.ended == 0, kind
+
+
+@pytest.fixture
+def with_programs(hub: Engine, tmp_path: Path) -> Engine:
+    folder = tmp_path / "programs" / ALPHA
+    write_kind(folder, RecordKind.STUDENT, [student("A1", "Eva", "García")])
+    program = {
+        "local_student_id": "A1",
+        "program_education_organization_id": ALPHA,
+        "begin_date": "2026-08-19",
+    }
+    write_kind(folder, RecordKind.SPECIAL_EDUCATION_PROGRAM, [program])
+    request = SubmissionRequest(ALPHA, "sislink-csv", [folder], snapshot=False)
+    result = submit(hub, request)
+    assert result.status == "committed", result.findings
+    return hub
+
+
+@pytest.mark.parametrize("file_format", ["oneroster-csv", "powerschool-json"])
+def test_export_counts_kinds_left_out(
+    with_programs: Engine, tmp_path: Path, file_format: str
+) -> None:
+    result = export(with_programs, file_format, tmp_path / "out", ALPHA)
+    assert result.left_out == {ALPHA: {"special_education_program": 1}}
+    assert result.to_json()["left_out"] == result.left_out
+
+
+def test_sislink_csv_leaves_nothing_out(with_programs: Engine, tmp_path: Path) -> None:
+    result = export(with_programs, "csv", tmp_path / "out")
+    assert result.left_out == {}
+    assert result.records[ALPHA]["special_education_program"] == 1
+
+
+def test_cli_export_names_left_out_kinds(
+    with_programs: Engine, database_url: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    command = ["--db", database_url, "export", "-f", "oneroster-csv"]
+    shown = runner.invoke(app, [*command, "--out", str(tmp_path / "text")])
+    assert shown.exit_code == 0, shown.output
+    assert "oneroster-csv does not carry every record kind" in shown.stdout
+    assert "1 current record was left out" in shown.stdout
+    (row,) = [line for line in shown.stdout.splitlines() if "special_education" in line]
+    assert row.split() == [ALPHA, "special_education_program", "1"]
+
+    data = runner.invoke(app, [*command, "--out", str(tmp_path / "json"), "--json"])
+    assert data.exit_code == 0, data.output
+    assert json.loads(data.stdout)["left_out"] == {
+        ALPHA: {"special_education_program": 1}
+    }

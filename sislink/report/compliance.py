@@ -89,8 +89,8 @@ def build_report(result: ComplianceResult, role: str) -> dict[str, Any]:
         "as_of": result.period.as_of.isoformat(),
         "since": result.period.since.isoformat(),
         "role": role,
-        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "records_committed_before": result.cutoff.isoformat(),
+        "generated": readable_time(datetime.now(UTC)),
+        "records_committed_before": readable_time(result.cutoff),
         "organizations": organizations,
         "trend": [
             {**month, "due": protect(month["due"], suppress)}
@@ -171,6 +171,17 @@ def _interim(
     return counts
 
 
+def readable_time(moment: datetime) -> str:
+    """Return a time as ``YYYY-MM-DD HH:MM UTC``, the report's form for times.
+
+    A time without a zone is taken as UTC, the zone sislink stores times in
+    (SQLite returns them without one).
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _quality_json(quality: Any) -> dict[str, Any]:
     if quality is None:
         return {"submissions": 0, "last_submission": None}
@@ -180,7 +191,7 @@ def _quality_json(quality: Any) -> dict[str, Any]:
         "rejected": quality.rejected,
         "rejection_rate": None if rate is None else round(rate, 4),
         "last_submission": (
-            quality.last_submission.isoformat() if quality.last_submission else None
+            readable_time(quality.last_submission) if quality.last_submission else None
         ),
         "longest_gap_days": quality.longest_gap_days,
         "days_since_last": quality.days_since_last,

@@ -42,26 +42,78 @@ def redacted(url: str) -> str:
         return "<unparseable URL>"
 
 
-def create_store_engine(url: str) -> Engine:
+SUPPORTED_URLS = "sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DATABASE"
+"""The URL forms sislink works with, for messages."""
+
+
+def url_origin(option: str | None) -> str:
+    """Return where the database URL comes from, for messages."""
+    if option:
+        return "--db"
+    if os.environ.get(URL_VARIABLE):
+        return f"${URL_VARIABLE}"
+    return "the default database URL"
+
+
+def create_store_engine(url: str, origin: str = "the database URL") -> Engine:
     """Create an engine for ``url``, tuned for the hub's write pattern.
 
+    ``origin`` names where the URL came from, such as ``--db``, in messages.
+
     Raises:
-        UsageError: the URL is not a database URL SQLAlchemy understands.
+        UsageError: the URL is invalid, names a database other than SQLite
+            or PostgreSQL, needs a driver that is not installed, or is a
+            SQLite file in a folder that does not exist.
     """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise UsageError(
-            f"invalid database URL {url!r}: use sqlite:///FILE or "
-            "postgresql+psycopg://USER@HOST:PORT/DATABASE"
+            f"invalid database URL {url!r} in {origin}: use {SUPPORTED_URLS}"
         ) from exc
 
-    if parsed.get_backend_name() == "sqlite":
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise UsageError(
+            f"unsupported database URL scheme {parsed.drivername!r} in {origin} "
+            f"({redacted(url)}): sislink stores its data in SQLite or "
+            f"PostgreSQL, so use {SUPPORTED_URLS}"
+        )
+    if backend == "sqlite":
+        _check_sqlite_folder(url, origin)
         return _sqlite_engine(url)
     try:
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, ImportError) as exc:
-        raise UsageError(f"cannot use database URL {redacted(url)}: {exc}") from exc
+        raise UsageError(
+            f"cannot use the PostgreSQL driver {parsed.drivername!r} in {origin} "
+            f"({redacted(url)}): {exc}. Use postgresql+psycopg://, the driver "
+            "sislink installs"
+        ) from exc
+
+
+def _check_sqlite_folder(url: str, origin: str) -> None:
+    """Raise ``UsageError`` unless a SQLite file can be created at ``url``'s path.
+
+    SQLite's own message for a missing folder is "unable to open database
+    file", which names neither the folder nor the fix.
+    """
+    path = sqlite_path(url)
+    if path is None or make_url(url).query.get("uri"):
+        return
+    if path.is_dir():
+        raise UsageError(
+            f"the SQLite database {path} in {origin} is a folder, not a file: "
+            f"name a file in it, such as sqlite:///{path / 'sislink.db'}"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        where = folder if folder.is_absolute() else f"{folder} ({folder.resolve()})"
+        raise UsageError(
+            f"the folder {where} of the SQLite database in {origin} does not "
+            f"exist: create it (mkdir -p {folder}) or name a file in an "
+            "existing folder"
+        )
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -138,11 +190,22 @@ def translate_errors(engine: Engine) -> Iterator[None]:
         yield
     except OperationalError as exc:
         log.info("database operation failed on %s: %s", where, exc.orig)
+        if engine.url.get_backend_name() == "sqlite":
+            raise StoreUnavailable(
+                f"cannot use the SQLite database {where}: {exc.orig}. Check that "
+                "the file and its folder exist and that you may read and write "
+                "them"
+            ) from exc
         raise StoreUnavailable(
             f"cannot use the database {where}: {exc.orig}. Check that the server "
             "is running and the URL is right, then try again"
         ) from exc
     except DBAPIError as exc:
+        if "file is not a database" in str(exc.orig):
+            raise StoreError(
+                f"cannot use {where}: {exc.orig}. Name a sislink SQLite database "
+                "file, or a new file that `sislink init` creates"
+            ) from exc
         raise StoreError(f"database error on {where}: {exc.orig}") from exc
 
 

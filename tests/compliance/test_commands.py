@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -85,23 +87,13 @@ def test_calendar_load(
         ]
 
 
+def due_list(url: str, *extra: str, env: dict[str, str] | None = None) -> Any:
+    command = ["--db", url, "compliance", "due", "--org", "C1", "--within", "30"]
+    return runner.invoke(app, [*command, "--as-of", "2027-01-10", *extra], env=env)
+
+
 def test_due_list_json(loaded: str) -> None:
-    result = runner.invoke(
-        app,
-        [
-            "--db",
-            loaded,
-            "compliance",
-            "due",
-            "--org",
-            "C1",
-            "--within",
-            "30",
-            "--as-of",
-            "2027-01-10",
-            "--json",
-        ],
-    )
+    result = due_list(loaded, "--json")
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.output)["rows"]
     assert row["local_student_id"] == "S1"
@@ -169,3 +161,61 @@ def test_report_usage_errors(loaded: str, arguments: list[str], message: str) ->
     result = runner.invoke(app, ["--db", loaded, "report", "compliance", *arguments])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_due_list_at_80_columns(loaded: str) -> None:
+    result = due_list(loaded, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    (row,) = [line for line in lines if line.startswith("2026-12-31")]
+    assert row.split()[:2] == ["2026-12-31", "-10"]
+    assert "S1" in row.split()
+    assert any("2026-11-01" in line.split() for line in lines)
+
+
+def report_text(url: str, file_format: str) -> str:
+    command = ["--db", url, "report", "compliance", "--as-of", "2027-01-10"]
+    result = runner.invoke(app, [*command, "--format", file_format])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_report_times_are_readable(loaded: str) -> None:
+    report = json.loads(report_text(loaded, "json"))
+    (organization,) = report["organizations"]
+    quality = organization["data_quality"]
+    assert quality["last_submission"] == "2027-01-05 12:00 UTC"
+    assert report["records_committed_before"] == "2027-01-11 00:00 UTC"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", report["generated"])
+
+
+@pytest.mark.parametrize(
+    ("file_format", "times"),
+    [
+        ("html", ["2027-01-05 12:00 UTC", "2027-01-11 00:00 UTC"]),
+        ("csv", ["2027-01-05 12:00 UTC"]),
+    ],
+)
+def test_report_shows_no_raw_timestamps(
+    loaded: str, file_format: str, times: list[str]
+) -> None:
+    text = report_text(loaded, file_format)
+    for time in times:
+        assert time in text
+    assert re.search(r"\d\d:\d\d:\d\d", text) is None
+    assert "+00:00" not in text
+
+
+def test_readable_time_takes_naive_as_utc() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sislink.report.compliance import readable_time
+
+    assert (
+        readable_time(datetime(2027, 1, 5, 12, 30, 59, 123)) == "2027-01-05 12:30 UTC"
+    )
+    pacific = timezone(timedelta(hours=-8))
+    later = datetime(2027, 1, 5, 20, 0, tzinfo=pacific)
+    assert readable_time(later) == "2027-01-06 04:00 UTC"

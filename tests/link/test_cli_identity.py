@@ -177,3 +177,173 @@ def test_demo_index_trains_and_evaluates(tmp_path: Path) -> None:
     assert report["precision"] > 0.99
     assert report["recall"] > 0.9
     assert isinstance(report["false_merges"], list)
+
+
+REVIEW_DISTRICT = "1964733"
+REVIEW_CHARTER = "2000000"
+REVIEW_SCHOOL = "1000001"
+
+
+def _review_student(local_id: str, first: str, **extra: str) -> dict[str, Any]:
+    return {
+        "local_student_id": local_id,
+        "first_name": first,
+        "last_surname": "García López",
+        "birth_date": "2015-03-02",
+        "sex": "F",
+        "postal_code": "90210",
+        **extra,
+    }
+
+
+def _submit(engine: Any, organization: str, folder: Path, rows: list[Any]) -> Any:
+    from sislink.formats.sislink_csv import write_kind
+    from sislink.link.engine import Thresholds
+    from sislink.link.matcher import IndexMatcher
+    from sislink.model import RecordKind
+    from sislink.pipeline import SubmissionRequest, submit
+
+    write_kind(folder, RecordKind.STUDENT, rows)
+    enrollments = [
+        {
+            "local_student_id": row["local_student_id"],
+            "school_id": REVIEW_SCHOOL,
+            "entry_date": "2026-08-19",
+            "entry_grade_level": "05",
+            "enrollment_status": "10",
+        }
+        for row in rows
+    ]
+    write_kind(folder, RecordKind.ENROLLMENT, enrollments)
+    hold_all = IndexMatcher(Thresholds(link=0.999999999, review=0.01))
+    return submit(
+        engine,
+        SubmissionRequest(organization, "sislink-csv", [folder], matcher=hold_all),
+    )
+
+
+@pytest.fixture
+def review_queue(database_url: str, tmp_path: Path) -> str:
+    """Return a database with one pending decision that has a runner-up."""
+    from sislink.store.database import create_store_engine, migrate
+    from sislink.store.organizations import add_organization
+
+    engine = create_store_engine(database_url)
+    migrate(engine)
+    with engine.begin() as connection:
+        add_organization(connection, REVIEW_DISTRICT, "Unified", "district")
+        add_organization(
+            connection, REVIEW_CHARTER, "Alpha Charter", "charter", REVIEW_DISTRICT
+        )
+        add_organization(
+            connection, REVIEW_SCHOOL, "Alpha Elementary", "school", REVIEW_CHARTER
+        )
+    twins = [
+        _review_student("90001", "Maria", state_student_id="0012345678"),
+        _review_student(
+            "90002", "Maria", state_student_id="0023456789", middle_name="Luz"
+        ),
+    ]
+    _submit(engine, REVIEW_DISTRICT, tmp_path / "district", twins)
+    _submit(
+        engine,
+        REVIEW_CHARTER,
+        tmp_path / "charter",
+        [_review_student("C1", "María", postal_code="90001")],
+    )
+    engine.dispose()
+    return database_url
+
+
+def test_review_list_readable(review_queue: str) -> None:
+    result = runner.invoke(
+        app, ["--db", review_queue, "review", "list"], env={"COLUMNS": "160"}
+    )
+    assert result.exit_code == 0, result.output
+    assert REVIEW_CHARTER in result.stdout
+    assert "Alpha Charter" in result.stdout
+    assert "%" in result.stdout
+    assert "bits" in result.stdout
+
+    listed = json.loads(
+        sislink("--db", review_queue, "review", "list", "--json").stdout
+    )
+    (decision,) = listed
+    assert decision["organization_code"] == REVIEW_CHARTER
+    assert decision["organization_name"] == "Alpha Charter"
+    assert isinstance(decision["organization_id"], int)
+    assert isinstance(decision["match_probability"], float)
+    assert decision["match_probability_percent"].endswith("%")
+
+
+def test_review_show_side_by_side(review_queue: str) -> None:
+    listed = json.loads(
+        sislink("--db", review_queue, "review", "list", "--json").stdout
+    )
+    decision_id = str(listed[0]["id"])
+    shown = runner.invoke(
+        app,
+        ["--db", review_queue, "review", "show", decision_id],
+        env={"COLUMNS": "160"},
+    )
+    assert shown.exit_code == 0, shown.output
+    text = shown.stdout
+    for label in ("first name", "middle name", "last name", "birth date", "gender"):
+        assert label in text
+    for label in ("postal code", "state student id", "local id", "school"):
+        assert label in text
+    assert "runner-up" in text
+    assert "María" in text
+    assert "1000001 Alpha Elementary" in text
+    assert "not compared" in text
+    assert "Alpha Charter" in text
+
+    narrow = runner.invoke(
+        app,
+        ["--db", review_queue, "review", "show", decision_id],
+        env={"COLUMNS": "80"},
+    )
+    assert "…" not in narrow.stdout
+    assert "2015-03-02" in narrow.stdout.split()
+    assert "0012345678" in narrow.stdout.split()
+
+    detail = json.loads(
+        sislink("--db", review_queue, "review", "show", decision_id, "--json").stdout
+    )
+    assert detail["contributions"]
+    assert detail["incoming"]["local_id"] == "C1"
+    assert detail["candidate"]["organization_code"] == REVIEW_DISTRICT
+    assert detail["runner_up"]["organization_code"] == REVIEW_DISTRICT
+    by_field = {field["field"]: field for field in detail["fields"]}
+    assert by_field["first name"]["incoming"] == "María"
+    assert by_field["first name"]["level"]
+    assert isinstance(by_field["birth date"]["weight"], float)
+    assert by_field["local id"]["comparison"] is None
+    assert by_field["school"]["incoming"] == "1000001 Alpha Elementary"
+    assert by_field["middle name"]["runner_up"] == "Luz"
+    assert by_field["local id"]["candidate"] == "90001"
+    assert by_field["local id"]["runner_up"] == "90002"
+
+
+def test_review_show_unknown_id(review_queue: str) -> None:
+    result = sislink("--db", review_queue, "review", "show", "999")
+    assert result.exit_code == 2
+    assert "no match decision 999" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("probability", "shown"),
+    [
+        (0.9997, "99.97%"),
+        (0.99999, "99.999%"),
+        (1.0, "100%"),
+        (0.5, "50.00%"),
+        (0.00004, "0.004%"),
+        (0.0, "0%"),
+        (None, ""),
+    ],
+)
+def test_probability_as_percent(probability: float | None, shown: str) -> None:
+    from sislink.link.review import format_probability
+
+    assert format_probability(probability) == shown
