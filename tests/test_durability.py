@@ -217,11 +217,22 @@ def test_other_organization_runs_alongside(
         pytest.skip("SQLite runs one writer at a time by design")
     big = start(database_url, "2000000", write_set(tmp_path / "a", STUDENTS))
     wait_for(big, "merged 5000 student records")
-    small = start(
-        database_url, "3000000", write_set(tmp_path / "b", 50, first=STUDENTS)
-    )
-    finish(small)
-    assert big.poll() is None, "the other organization's submission waited"
+    # Stopped mid-transaction, the first submission holds whatever it has
+    # locked until it continues: the second must finish without it.
+    os.kill(big.pid, signal.SIGSTOP)
+    try:
+        small = start(
+            database_url, "3000000", write_set(tmp_path / "b", 50, first=STUDENTS)
+        )
+        try:
+            small.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            small.kill()
+            small.communicate()
+            pytest.fail("the other organization's submission waited")
+        assert small.returncode == 0
+    finally:
+        os.kill(big.pid, signal.SIGCONT)
     finish(big)
 
     beta, alpha = sorted(submission_times(hub), key=lambda row: row.finished_at)

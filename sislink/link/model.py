@@ -262,15 +262,19 @@ def _same(*columns: str) -> BlockingKey:
 
 BLOCKING_KEYS = (
     _same("ssid"),
-    _same("ssid_head"),
-    _same("ssid_tail"),
-    _same("ssid_ends"),
+    _same("ssid_head", "birth_year"),
+    _same("ssid_tail", "birth_year"),
+    _same("ssid_ends", "birth_year"),
     _same("first_name_group", "birth_date"),
     _same("surname_first_part", "birth_date"),
     _same("surname_last_part", "birth_date"),
     _same("first_name_group", "surname", "birth_year"),
     _same("first_name_group", "surname_first_part", "postal_code"),
-    BlockingKey("names-swapped", ("first_name", "surname"), ("surname", "first_name")),
+    BlockingKey(
+        "names-swapped",
+        ("first_name", "surname", "birth_year"),
+        ("surname", "first_name", "birth_year"),
+    ),
 )
 """The pairs the model compares: those that share at least one key."""
 
@@ -322,6 +326,47 @@ def with_link_type(model: dict[str, Any], link_type: str) -> dict[str, Any]:
     changed = copy.deepcopy(model)
     changed["link_type"] = link_type
     return changed
+
+
+def for_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """Return ``model`` with its SQL written for another Splink backend.
+
+    A stored model is a settings dictionary in DuckDB's dialect. This builds
+    the same comparisons and blocking rules in ``dialect`` (``spark``, for
+    example) and carries over the trained m and u probabilities, the prior
+    and the link type. Raises ``ValueError`` when the stored comparisons or
+    their levels differ from the ones sislink builds now.
+    """
+    rewritten = settings_creator(
+        model.get("link_type", "link_only")
+    ).create_settings_dict(dialect)
+    stored, built = model["comparisons"], rewritten["comparisons"]
+    if [c["output_column_name"] for c in stored] != [
+        c["output_column_name"] for c in built
+    ]:
+        raise ValueError("the stored model's comparisons differ from sislink's")
+    for old, new in zip(stored, built, strict=True):
+        old_labels = [
+            level.get("label_for_charts") for level in old["comparison_levels"]
+        ]
+        new_labels = [
+            level.get("label_for_charts") for level in new["comparison_levels"]
+        ]
+        if old_labels != new_labels:
+            raise ValueError(
+                f"the stored model's levels of {old['output_column_name']} differ "
+                "from sislink's: train the model again"
+            )
+        for old_level, new_level in zip(
+            old["comparison_levels"], new["comparison_levels"], strict=True
+        ):
+            for name in ("m_probability", "u_probability"):
+                if name in old_level:
+                    new_level[name] = old_level[name]
+    rewritten["probability_two_random_records_match"] = model[
+        "probability_two_random_records_match"
+    ]
+    return rewritten
 
 
 def floor_m_probabilities(model: dict[str, Any]) -> dict[str, Any]:

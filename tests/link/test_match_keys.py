@@ -191,8 +191,8 @@ def test_missing_column_gives_no_key() -> None:
 
 
 def test_swapped_names_share_key() -> None:
-    index = Person("1", "Ana", None, "Ruiz", None)
-    incoming = Person("2", "Ruiz", None, "Ana", None)
+    index = Person("1", "Ana", None, "Ruiz", "2015-03-02")
+    incoming = Person("2", "Ruiz", None, "Ana", "2015-03-02")
     shared = set(person_keys(index, "index")) & set(person_keys(incoming, "incoming"))
     assert len(shared) == 1
 
