@@ -256,23 +256,44 @@ def _bits(probability: float) -> float:
     return math.log2(probability / (1 - probability))
 
 
+OUTCOMES = ("linked", "linked wrongly", "review, right", "review, other", "new")
+"""How one incoming record ended, the columns of the table by hazard."""
+
+FRONTIER_THRESHOLDS = (0.9, 0.95, 0.98, 0.99, 0.995, 0.997, 0.998, 0.999, 0.9995)
+FRONTIER_PRECISION = 0.9999
+
+
 def score(data: LinkageData, decisions: Sequence[Decision]) -> dict[str, Any]:
-    """Return precision, recall, F1, review share and false merges by hazard."""
+    """Return precision, recall, F1, review share and false merges by hazard.
+
+    ``by_hazard`` counts each hazard's outcomes (``OUTCOMES``). ``frontier``
+    is the highest recall, and its link threshold, that linking every
+    candidate at or above one of ``FRONTIER_THRESHOLDS`` would reach with a
+    precision of at least ``FRONTIER_PRECISION``.
+    """
     matches = sum(1 for value in data.truth.values() if value)
     links = correct = reviews = review_correct = 0
     false_merges: Counter[str] = Counter()
+    by_hazard: dict[str, Counter[str]] = {}
     for decision in decisions:
         truth = data.truth[decision.incoming_id]
+        hazard = data.hazards[decision.incoming_id]
         candidate = decision.candidate.entity if decision.candidate else None
+        outcome = "new"
         if decision.decision == LINK:
             links += 1
             if candidate == truth:
                 correct += 1
+                outcome = "linked"
             else:
-                false_merges[data.hazards[decision.incoming_id]] += 1
+                false_merges[hazard] += 1
+                outcome = "linked wrongly"
         elif decision.decision == REVIEW:
             reviews += 1
-            review_correct += truth is not None and candidate == truth
+            right = truth is not None and candidate == truth
+            review_correct += right
+            outcome = "review, right" if right else "review, other"
+        by_hazard.setdefault(hazard, Counter())[outcome] += 1
     precision = correct / links if links else 1.0
     recall = correct / matches if matches else 1.0
     total = precision + recall
@@ -287,7 +308,46 @@ def score(data: LinkageData, decisions: Sequence[Decision]) -> dict[str, Any]:
         "review_share": reviews / len(decisions) if decisions else 0.0,
         "new": sum(d.decision == NEW for d in decisions),
         "false_merges": dict(false_merges),
+        "by_hazard": {hazard: dict(counts) for hazard, counts in by_hazard.items()},
+        "frontier": _frontier(data, decisions, matches),
     }
+
+
+def _frontier(
+    data: LinkageData, decisions: Sequence[Decision], matches: int
+) -> dict[str, float] | None:
+    """Return the best recall at ``FRONTIER_PRECISION`` over the link thresholds."""
+    scored = [
+        (d.candidate.probability, d.candidate.entity == data.truth[d.incoming_id])
+        for d in decisions
+        if d.candidate is not None and d.decision != NEW
+    ]
+    best = None
+    for threshold in FRONTIER_THRESHOLDS:
+        chosen = [right for probability, right in scored if probability >= threshold]
+        right = sum(chosen)
+        if not chosen or right / len(chosen) < FRONTIER_PRECISION:
+            continue
+        recall = right / matches if matches else 1.0
+        if best is None or recall > best["recall"]:
+            best = {
+                "threshold": threshold,
+                "recall": recall,
+                "precision": right / len(chosen),
+            }
+    return best
+
+
+def hazard_table(result: dict[str, Any]) -> list[str]:
+    """Return Markdown lines: each hazard's records and how they ended."""
+    lines = [
+        "| hazard | records | " + " | ".join(OUTCOMES) + " |",
+        "| --- | ---: | " + " | ".join("---:" for _ in OUTCOMES) + " |",
+    ]
+    for hazard, counts in sorted(result["by_hazard"].items()):
+        cells = " | ".join(f"{counts.get(outcome, 0):,}" for outcome in OUTCOMES)
+        lines.append(f"| {hazard} | {sum(counts.values()):,} | {cells} |")
+    return lines
 
 
 def child(arguments: argparse.Namespace) -> None:
@@ -454,6 +514,7 @@ def section(
                 runs.append((name, method, district, incoming, None))
     if "students" in datasets and "sislink" in methods:
         runs += [("students", "sislink", district, small_incoming, s) for s in stores]
+    detailed: tuple[str, dict[str, Any]] | None = None
     for name, method, size, count, stored in runs:
         result = measure(name, method, size, count, thresholds, stored)
         label = name if name != "students" else f"students {size:,} x {count:,}"
@@ -472,7 +533,37 @@ def section(
             f"| {result['review_share']:.2%} | {merges or 'none'} "
             f"| {result['seconds']:.1f} | {result['peak_kib'] / 1024:,.0f} |"
         )
+        if detailed is None and name == "students" and method == "sislink":
+            detailed = (label, result)
+    if detailed is not None:
+        lines += ["", *_details(*detailed)]
     return "\n".join(lines) + "\n"
+
+
+def _details(label: str, result: dict[str, Any]) -> list[str]:
+    """Return the hazard table and the precision frontier of one measurement."""
+    lines = [
+        f"How each kind of incoming record ended, for sislink on {label}:",
+        "",
+        *hazard_table(result),
+        "",
+    ]
+    frontier = result.get("frontier")
+    if frontier is None:
+        lines.append(
+            f"No link threshold from {FRONTIER_THRESHOLDS[0]} up reaches a "
+            f"precision of {FRONTIER_PRECISION} on this set."
+        )
+    else:
+        lines.append(
+            f"Linking every candidate at or above one threshold, the highest "
+            f"recall with a precision of at least {FRONTIER_PRECISION} is "
+            f"{frontier['recall']:.4f}, at threshold {frontier['threshold']} "
+            f"(precision {frontier['precision']:.5f}); thresholds tried: "
+            + ", ".join(str(t) for t in FRONTIER_THRESHOLDS)
+            + "."
+        )
+    return lines
 
 
 class IdentitySuite:

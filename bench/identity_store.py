@@ -10,7 +10,8 @@ district size and reused.
 The timed part is ``IndexMatcher.match`` on all incoming students in one
 call, in a transaction that is rolled back: it computes the incoming keys,
 reads the index versions that share one, featurizes them, predicts with
-Splink and decides.
+Splink and decides. A reused index whose keys were computed with other
+blocking rules is re-keyed during setup.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sislink.model import Provenance, Record, RecordKind
 from sislink.store.database import create_store_engine, migrate
 from sislink.store.history import NewVersion, canonical_json, digest, insert_versions
 from sislink.store.identity import save_model
+from sislink.store.match_keys import ensure_current_keys
 from sislink.store.organizations import add_organization, get_organization
 from sislink.store.persons import create_persons
 from sislink.store.schema import record_versions, submissions
@@ -72,6 +74,9 @@ def prepare_index(url: str, district: Sequence[Person]) -> bool:
                 {"code": DISTRICT},
             ).scalar_one()
             if found:
+                # A cached index keyed by older rules is re-keyed here, untimed,
+                # not inside the measured match.
+                ensure_current_keys(connection)
                 return False
             district_id = add_organization(
                 connection, DISTRICT, "Bench District", "district"
