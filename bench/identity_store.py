@@ -3,19 +3,23 @@
 Setup, not timed, writes the district side of a student set to a database
 through the store's own functions. It writes one district, one submission,
 and a person with a current student version per district record
-(``insert_versions``, which also writes the blocking keys). The packaged
-model is stored as the newest model. A database is set up once per
+(``insert_versions``, which also writes the blocking keys). The newest
+stored model is one trained on the district and a separate sample of
+charter records (``trained_model``), as ``sislink link train`` would be on
+an index holding earlier charter records. A database is set up once per
 district size and reused.
 
 The timed part is ``IndexMatcher.match`` on all incoming students in one
 call, in a transaction that is rolled back: it computes the incoming keys,
 reads the index versions that share one, featurizes them, predicts with
 Splink and decides. A reused index whose keys were computed with other
-blocking rules is re-keyed during setup.
+blocking rules is re-keyed during setup, and gets the trained model when
+it holds another.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Sequence
@@ -28,12 +32,13 @@ from sqlalchemy import create_engine, insert, select, text
 from sislink.link.engine import Candidate, Decision, Thresholds
 from sislink.link.features import Person
 from sislink.link.matcher import IndexMatcher
-from sislink.link.model import default_model
-from sislink.link.synthetic import student_data
+from sislink.link.model import untrained_model
+from sislink.link.synthetic import build_linkage_set, student_data
+from sislink.link.training import train
 from sislink.model import Provenance, Record, RecordKind
 from sislink.store.database import create_store_engine, migrate
 from sislink.store.history import NewVersion, canonical_json, digest, insert_versions
-from sislink.store.identity import save_model
+from sislink.store.identity import newest_model, save_model
 from sislink.store.match_keys import ensure_current_keys
 from sislink.store.organizations import add_organization, get_organization
 from sislink.store.persons import create_persons
@@ -59,10 +64,41 @@ def store_url(backend: str, district: int, cache: Path, postgres_url: str) -> st
     return f"{postgres_url}?options=-csearch_path%3D{schema}"
 
 
-def prepare_index(url: str, district: Sequence[Person]) -> bool:
-    """Write ``district`` as the person index unless it is there already.
+TRAINING_INCOMING = 30_000
+"""Charter records of the separate sample the stored model is trained on."""
 
-    Returns whether it wrote anything. Everything is written in one
+
+def trained_model(district: Sequence[Person], seed: int, cache: Path) -> dict[str, Any]:
+    """Return the model trained on ``district`` and a separate charter sample.
+
+    This stands for ``sislink link train`` run on an index that already
+    holds earlier charter records: the sample pairs the same district with
+    charter records drawn from another seed, so the measured incoming
+    records are never trained on. The model is cached in ``cache`` under a
+    name that changes with the model's comparisons and the sizes.
+    """
+    recipe = json.dumps(untrained_model(), sort_keys=True)
+    recipe += f"|{len(district)}|{TRAINING_INCOMING}|{seed}"
+    tag = hashlib.sha256(recipe.encode()).hexdigest()[:16]
+    path = cache / f"identity-model-{len(district)}-{tag}.json"
+    if path.is_file():
+        cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return cached
+    sample = build_linkage_set(
+        len(district), TRAINING_INCOMING, seed, incoming_seed=seed + 1
+    )
+    model = train(district, sample.incoming)
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(model), encoding="utf-8")
+    return model
+
+
+def prepare_index(url: str, district: Sequence[Person], model: dict[str, Any]) -> bool:
+    """Write ``district`` as the person index, with ``model`` as the newest model.
+
+    An index written before is reused: its keys are rebuilt if they are
+    stale, and ``model`` is stored if it is not the newest model. Returns
+    whether the index was written. Everything is written in one
     transaction, so an interrupted setup leaves no partial index.
     """
     engine = create_store_engine(url)
@@ -77,6 +113,9 @@ def prepare_index(url: str, district: Sequence[Person]) -> bool:
                 # A cached index keyed by older rules is re-keyed here, untimed,
                 # not inside the measured match.
                 ensure_current_keys(connection)
+                stored = newest_model(connection)
+                if stored is None or stored.model != model:
+                    _store_model(connection, model)
                 return False
             district_id = add_organization(
                 connection, DISTRICT, "Bench District", "district"
@@ -103,18 +142,22 @@ def prepare_index(url: str, district: Sequence[Person]) -> bool:
                         )
                     )
                 insert_versions(connection, district_id, submission_id, versions)
-            thresholds = Thresholds()
-            save_model(
-                connection,
-                default_model(),
-                trained_records=0,
-                link_threshold=thresholds.link,
-                review_threshold=thresholds.review,
-                actor="bench",
-            )
+            _store_model(connection, model)
         return True
     finally:
         engine.dispose()
+
+
+def _store_model(connection: Any, model: dict[str, Any]) -> None:
+    thresholds = Thresholds()
+    save_model(
+        connection,
+        model,
+        trained_records=0,
+        link_threshold=thresholds.link,
+        review_threshold=thresholds.review,
+        actor="bench",
+    )
 
 
 def _submission(connection: Any, organization_id: int) -> int:

@@ -80,8 +80,18 @@ class LinkageSet:
     hazards: dict[str, str] = field(default_factory=dict)
 
 
-def build_linkage_set(district_size: int, incoming_size: int, seed: int) -> LinkageSet:
-    """Generate ``district_size`` district and ``incoming_size`` charter records."""
+def build_linkage_set(
+    district_size: int,
+    incoming_size: int,
+    seed: int,
+    incoming_seed: int | None = None,
+) -> LinkageSet:
+    """Generate ``district_size`` district and ``incoming_size`` charter records.
+
+    The district depends on ``seed`` alone. The charter records come from
+    ``incoming_seed`` when it is given, so one district can be paired with
+    several independent charter rosters (one to train on, one to measure).
+    """
     rng = random.Random(seed)
     factory = StudentFactory(
         rng,
@@ -101,6 +111,9 @@ def build_linkage_set(district_size: int, incoming_size: int, seed: int) -> Link
             district.append((factory.twin(person, group), group))
     for number, (person, _group) in enumerate(district):
         result.district.append(_view(f"D{number:07d}", person, show_ssid=True))
+    if incoming_seed is not None:
+        rng = random.Random(incoming_seed)
+        factory.rng = rng
 
     births: dict[tuple[str, str, str], list[str]] = {}
     for person, _group in district:

@@ -154,3 +154,28 @@ def test_decide_rule(candidates: list[Candidate], expected: str) -> None:
 def test_thresholds_reject_inverted_order() -> None:
     with pytest.raises(ValueError, match="review"):
         Thresholds(link=0.5, review=0.9)
+
+
+def test_linkage_set_incoming_seed_keeps_district() -> None:
+    measured = build_linkage_set(2000, 300, seed=7)
+    training = build_linkage_set(2000, 300, seed=7, incoming_seed=8)
+
+    assert training.district == measured.district
+    assert training.incoming != measured.incoming
+    assert build_linkage_set(2000, 300, seed=7).incoming == measured.incoming
+
+
+def test_linkage_set_twins_never_share_first_names() -> None:
+    linkage = build_linkage_set(20_000, 4_000, seed=3)
+    names: dict[tuple[str | None, ...], set[str | None]] = {}
+    for person in linkage.district:
+        birth = (person.last_name, person.birth_date, person.postal_code)
+        names.setdefault(birth, set()).add(person.first_name)
+
+    twins = [p for p in linkage.incoming if linkage.hazards[p.unique_id] == "twin"]
+
+    assert twins
+    for twin in twins:
+        birth = (twin.last_name, twin.birth_date, twin.postal_code)
+        assert twin.first_name not in names[birth]
+    assert all(linkage.truth[t.unique_id] is None for t in twins)
