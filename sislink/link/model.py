@@ -142,16 +142,34 @@ def _surname() -> cl.CustomComparison:
                 0.0001,
             ),
             _level(
-                cll.ArrayIntersectLevel("surname_parts", 1),
-                "one surname part in common (compound surname)",
+                cll.CustomLevel(
+                    '"surname_l" = "surname_first_part_r" '
+                    'OR "surname_l" = "surname_last_part_r" '
+                    'OR "surname_r" = "surname_first_part_l" '
+                    'OR "surname_r" = "surname_last_part_l"',
+                    base_dialect_str="duckdb",
+                ),
+                "one surname is a part of the other, compound one",
                 0.04,
-                0.01,
+                0.005,
             ),
             _level(
                 cll.JaroWinklerLevel("surname", 0.92),
                 "surname spelled alike (Jaro-Winkler >= 0.92)",
                 0.04,
                 0.005,
+            ),
+            _level(
+                cll.DamerauLevenshteinLevel("surname", 1),
+                "surname one letter apart (Damerau-Levenshtein 1)",
+                0.01,
+                0.002,
+            ),
+            _level(
+                cll.ArrayIntersectLevel("surname_parts", 1),
+                "two compound surnames with one part in common",
+                0.02,
+                0.01,
             ),
             _level(cll.ElseLevel(), "different surname", 0.03, 0.975),
         ],

@@ -57,6 +57,8 @@ MUST_LINK = {
     "surnames reordered": _incoming(last_name="López García"),
     "first surname alone": _incoming(last_name="García"),
     "second surname alone": _incoming(last_name="López"),
+    "one part of the surname misspelled": _incoming(last_name="García Lpoez"),
+    "surname one letter apart": _incoming(last_name="Garcíalópes"),
     "names swapped": _incoming(first_name="García López", last_name="María"),
     "day and month swapped": _incoming(birth_date="2014-05-03"),
     "ssid with transposed digits": _incoming(
@@ -89,6 +91,16 @@ def test_apostrophe_links() -> None:
     )
     incoming = Person(
         "C-3", "Siobhan", "Grace", "OBrien", "2012-09-30", "F", "90210", None
+    )
+    assert _decide(district, incoming)["decision"] == LINK
+
+
+def test_short_surname_with_transposed_letters_links() -> None:
+    district = Person(
+        "D-4", "Charlotte", "Ann", "Chen", "2021-06-12", "F", "90729", "0044556677"
+    )
+    incoming = Person(
+        "C-4", "Charlotte", "Ann", "Hcen", "2021-06-12", "F", "90729", None
     )
     assert _decide(district, incoming)["decision"] == LINK
 
