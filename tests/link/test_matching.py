@@ -154,3 +154,26 @@ def test_decide_rule(candidates: list[Candidate], expected: str) -> None:
 def test_thresholds_reject_inverted_order() -> None:
     with pytest.raises(ValueError, match="review"):
         Thresholds(link=0.5, review=0.9)
+
+
+@pytest.mark.parametrize(
+    ("district_first", "incoming_first"),
+    [
+        ("Samuel", "Samantha"),
+        ("Edward", "Theodore"),
+        ("Charles", "Charlotte"),
+        ("Christopher", "Christina"),
+        ("Isaiah", "Isabella"),
+    ],
+)
+def test_twin_sharing_nickname_never_links(
+    district_first: str, incoming_first: str
+) -> None:
+    district = Person(
+        "D-5", district_first, None, "Martin", "2014-03-05", None, "90210", None
+    )
+    incoming = Person(
+        "C-5", incoming_first, None, "Martin", "2014-03-05", None, "90210", None
+    )
+    row = _decide(district, incoming)
+    assert row["decision"] != LINK, row
