@@ -292,6 +292,27 @@ def test_dry_run_json_lists_findings(url: str, tmp_path: Path) -> None:
     assert findings[0]["value"] == "2016/05/10"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("person", "show"),
+        ("person", "merge", "1"),
+        ("review", "show"),
+        ("review", "accept"),
+        ("issues",),
+        ("submission", "confirm"),
+        ("submission", "discard"),
+        ("changes", "--since"),
+        ("changes", "--limit"),
+    ],
+)
+def test_id_past_64_bits_is_usage_error(url: str, command: tuple[str, ...]) -> None:
+    result = sislink(url, *command, str(2**64))
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert "9223372036854775807" in result.output
+
+
 def test_submission_list_shows_newest_first(url: str, grand_bend: Path) -> None:
     sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
     for _ in range(2):
