@@ -32,6 +32,7 @@ from sislink.pipeline import SubmissionRequest, submit
 from sislink.report.findings import render_findings
 from sislink.store.audit import record_event
 from sislink.store.database import (
+    MAX_INTEGER,
     check_schema,
     create_store_engine,
     migrate,
@@ -455,7 +456,13 @@ def submission_list(
         str | None, typer.Option("--org", help="Only this organization's submissions.")
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, help="Newest submissions to list (count).")
+        int,
+        typer.Option(
+            "--limit",
+            min=1,
+            max=MAX_INTEGER,
+            help="Newest submissions to list (count).",
+        ),
     ] = 50,
     json_output: JsonOption = False,
 ) -> None:
@@ -501,7 +508,9 @@ def submission_list(
 
 @submission_app.command("confirm")
 def submission_confirm(
-    submission_id: Annotated[int, typer.Argument(help="Id of the held submission.")],
+    submission_id: Annotated[
+        int, typer.Argument(min=0, max=MAX_INTEGER, help="Id of the held submission.")
+    ],
     json_output: JsonOption = False,
 ) -> None:
     """Apply a held submission as it was sent, against the data as it is now."""
@@ -517,7 +526,9 @@ def submission_confirm(
 
 @submission_app.command("discard")
 def submission_discard(
-    submission_id: Annotated[int, typer.Argument(help="Id of the held submission.")],
+    submission_id: Annotated[
+        int, typer.Argument(min=0, max=MAX_INTEGER, help="Id of the held submission.")
+    ],
     json_output: JsonOption = False,
 ) -> None:
     """Discard a held submission; its files and findings stay in the history."""
@@ -567,7 +578,9 @@ def rules_command(json_output: JsonOption = False) -> None:
 
 @app.command("issues")
 def issues_command(
-    submission_id: Annotated[int, typer.Argument(help="Id of the submission.")],
+    submission_id: Annotated[
+        int, typer.Argument(min=0, max=MAX_INTEGER, help="Id of the submission.")
+    ],
     report_format: Annotated[
         str, typer.Option("--format", "-f", help="csv, json or html.")
     ] = "csv",
@@ -657,13 +670,21 @@ def _print_left_out(file_format: str, left_out: dict[str, dict[str, int]]) -> No
 def changes_command(
     since: Annotated[
         int,
-        typer.Option("--since", help="Last change version already applied; 0 for all."),
+        typer.Option(
+            "--since",
+            min=0,
+            max=MAX_INTEGER,
+            help="Last change version already applied; 0 for all.",
+        ),
     ] = 0,
     org: Annotated[
         str | None, typer.Option("--org", help="Only this organization's changes.")
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, help="Most changes to return (count).")
+        int,
+        typer.Option(
+            "--limit", min=1, max=MAX_INTEGER, help="Most changes to return (count)."
+        ),
     ] = 1000,
     json_output: JsonOption = False,
 ) -> None:
@@ -679,7 +700,9 @@ def changes_command(
 
 @person_app.command("show")
 def person_show(
-    person_id: Annotated[int, typer.Argument(help="Person id in the index.")],
+    person_id: Annotated[
+        int, typer.Argument(min=0, max=MAX_INTEGER, help="Person id in the index.")
+    ],
     json_output: JsonOption = False,
 ) -> None:
     """Show one person: identifiers and every version of every record."""

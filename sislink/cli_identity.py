@@ -32,7 +32,7 @@ from sislink.link.review import (
     side_label,
 )
 from sislink.normalize import is_scientific_notation
-from sislink.store.database import translate_errors
+from sislink.store.database import MAX_INTEGER, translate_errors
 from sislink.store.identity import (
     PENDING,
     get_decision,
@@ -157,7 +157,13 @@ def review_list(
         ),
     ] = PENDING,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, help="Maximum number of decisions to list.")
+        int,
+        typer.Option(
+            "--limit",
+            min=1,
+            max=MAX_INTEGER,
+            help="Maximum number of decisions to list.",
+        ),
     ] = 100,
     json_output: JsonOption = False,
 ) -> None:
@@ -194,7 +200,10 @@ def review_list(
 
 @review_app.command("show")
 def review_show(
-    decision_id: Annotated[int, typer.Argument(help="Decision id from `review list`.")],
+    decision_id: Annotated[
+        int,
+        typer.Argument(min=0, max=MAX_INTEGER, help="Decision id from `review list`."),
+    ],
     json_output: JsonOption = False,
 ) -> None:
     """Show one decision: the records side by side, each field's level and weight."""
@@ -273,7 +282,10 @@ def _print_correction(result: CorrectionResult, json_output: bool) -> None:
 
 @review_app.command("accept")
 def review_accept(
-    decision_id: Annotated[int, typer.Argument(help="Decision id from `review list`.")],
+    decision_id: Annotated[
+        int,
+        typer.Argument(min=0, max=MAX_INTEGER, help="Decision id from `review list`."),
+    ],
     actor: ActorOption = "cli",
     json_output: JsonOption = False,
 ) -> None:
@@ -286,7 +298,10 @@ def review_accept(
 
 @review_app.command("reject")
 def review_reject(
-    decision_id: Annotated[int, typer.Argument(help="Decision id from `review list`.")],
+    decision_id: Annotated[
+        int,
+        typer.Argument(min=0, max=MAX_INTEGER, help="Decision id from `review list`."),
+    ],
     actor: ActorOption = "cli",
     json_output: JsonOption = False,
 ) -> None:
@@ -298,7 +313,10 @@ def review_reject(
 
 
 def person_split(
-    person_id: Annotated[int, typer.Argument(help="Person that wrongly joins two.")],
+    person_id: Annotated[
+        int,
+        typer.Argument(min=0, max=MAX_INTEGER, help="Person that wrongly joins two."),
+    ],
     org: Annotated[str, typer.Option("--org", help="Code of the organization.")],
     local_id: Annotated[
         str, typer.Option("--local-id", help="That organization's student id to move.")
@@ -314,8 +332,15 @@ def person_split(
 
 
 def person_merge(
-    keep: Annotated[int, typer.Argument(help="Person to keep.")],
-    other: Annotated[int, typer.Argument(help="Person found to be the same child.")],
+    keep: Annotated[
+        int, typer.Argument(min=0, max=MAX_INTEGER, help="Person to keep.")
+    ],
+    other: Annotated[
+        int,
+        typer.Argument(
+            min=0, max=MAX_INTEGER, help="Person found to be the same child."
+        ),
+    ],
     actor: ActorOption = "cli",
     json_output: JsonOption = False,
 ) -> None:

@@ -120,7 +120,9 @@ def _convert(
         if dates:
             shown = " or ".join(dates)
             return None, _problem(rules.DATE_AMBIGUOUS, spec, text, source, dates=shown)
-        formats = " or ".join(source.dialect.date_formats)
+        formats = " or ".join(
+            readable_date_format(f) for f in source.dialect.date_formats
+        )
         return None, _problem(
             rules.DATE_INVALID, spec, text, source, date_format=formats
         )
@@ -183,6 +185,23 @@ def parse_dates(text: str, formats: tuple[str, ...]) -> tuple[str, ...]:
         if iso is not None and iso not in found:
             found.append(iso)
     return tuple(found)
+
+
+_DATE_DIRECTIVES = {
+    "%Y": "YYYY",
+    "%y": "YY",
+    "%m": "MM",
+    "%d": "DD",
+    "%b": "Mon",
+    "%B": "Month",
+}
+
+
+def readable_date_format(date_format: str) -> str:
+    """Return a strptime format in the letters a clerk reads: ``MM/DD/YYYY``."""
+    for directive, shown in _DATE_DIRECTIVES.items():
+        date_format = date_format.replace(directive, shown)
+    return date_format
 
 
 def _parse_one(text: str, date_format: str) -> str | None:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, select
 
 from sislink.errors import UsageError
 from sislink.model import RecordKind
+from sislink.model.findings import Finding
 from sislink.model.summary import SubmissionResult
 from sislink.store.changes import changes_since, newest_version
 from sislink.store.history import person_versions
@@ -91,14 +92,18 @@ ERRORS_SHOWN = 5
 
 
 def _print_first_errors(console: Console, result: SubmissionResult) -> None:
+    """Print the first errors, or every finding of a dry run.
+
+    A dry run stores no findings, so ``sislink issues`` cannot report them
+    later and they are all printed here.
+    """
+    if result.status == "dry-run":
+        for finding in result.findings:
+            _print_finding(console, finding)
+        return
     found = [f for f in result.findings if f.is_error]
     for finding in found[:ERRORS_SHOWN]:
-        place = f"{finding.provenance}: " if finding.provenance else ""
-        console.print(
-            f"[bold red]error[/] {finding.code}: {place}{finding.message}. "
-            f"Fix: {finding.fix}",
-            highlight=False,
-        )
+        _print_finding(console, finding)
     if found and result.submission_id is not None:
         more = (
             f"{len(found) - ERRORS_SHOWN:,} more errors; "
@@ -110,6 +115,16 @@ def _print_first_errors(console: Console, result: SubmissionResult) -> None:
             f"sislink issues {result.submission_id} --format html --out FILE",
             highlight=False,
         )
+
+
+def _print_finding(console: Console, finding: Finding) -> None:
+    place = f"{finding.provenance}: " if finding.provenance else ""
+    colour = "red" if finding.is_error else "yellow"
+    console.print(
+        f"[bold {colour}]{finding.severity}[/] {finding.code}: {place}"
+        f"{finding.message}. Fix: {finding.fix}",
+        highlight=False,
+    )
 
 
 PLANNED_SHOWN = 20

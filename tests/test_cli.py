@@ -261,6 +261,58 @@ def test_submit_prints_first_errors_and_the_report_command(
     assert "1 error," in result.output
 
 
+def _dry_run_seven_bad_dates(url: str, folder: Path, *options: str) -> Any:
+    """Dry-run a students file whose seven rows each have an invalid birth date."""
+    sislink(url, "org", "add", "2000000", "--name", "Alpha", "--kind", "charter")
+    rows = "".join(f"S{n},Ana,Ruiz,2016/05/1{n}\n" for n in range(7))
+    (folder / "students.csv").write_text(
+        "localStudentId,firstName,lastSurname,birthDate\n" + rows, encoding="utf-8"
+    )
+    submit = ("submit", "--org", "2000000", "-f", "sislink-csv", str(folder))
+    return sislink(url, *submit, "--dry-run", *options)
+
+
+def test_dry_run_prints_every_finding(url: str, tmp_path: Path) -> None:
+    result = _dry_run_seven_bad_dates(url, tmp_path)
+    assert result.exit_code == 1
+    for line in range(2, 9):
+        assert f"students.csv, line {line}:" in result.output
+    assert "sislink issues" not in result.output
+    assert "more errors" not in result.output
+    assert "in the format YYYY-MM-DD" in result.output
+
+
+def test_dry_run_json_lists_findings(url: str, tmp_path: Path) -> None:
+    result = _dry_run_seven_bad_dates(url, tmp_path, "--json")
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert [f["source_line"] for f in findings] == list(range(2, 9))
+    assert findings[0]["code"] == "date-invalid"
+    assert findings[0]["field"] == "birthDate"
+    assert findings[0]["value"] == "2016/05/10"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("person", "show"),
+        ("person", "merge", "1"),
+        ("review", "show"),
+        ("review", "accept"),
+        ("issues",),
+        ("submission", "confirm"),
+        ("submission", "discard"),
+        ("changes", "--since"),
+        ("changes", "--limit"),
+    ],
+)
+def test_id_past_64_bits_is_usage_error(url: str, command: tuple[str, ...]) -> None:
+    result = sislink(url, *command, str(2**64))
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert "9223372036854775807" in result.output
+
+
 def test_submission_list_shows_newest_first(url: str, grand_bend: Path) -> None:
     sislink(url, "org", "add", "255901", "--name", "Grand Bend", "--kind", "charter")
     for _ in range(2):

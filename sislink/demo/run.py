@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -28,7 +27,6 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 from sqlalchemy import Engine
 
 from sislink.demo.compliance import write_compliance_report
@@ -44,6 +42,7 @@ from sislink.pipeline import SubmissionRequest, submit
 from sislink.report.summary import write_report
 from sislink.store.database import create_store_engine, migrate
 from sislink.store.organizations import add_organization
+from sislink.tables import key_column, number_column, print_table, text_column
 
 SAMPLES = Path(__file__).parent / "samples"
 GRAND_BEND = SAMPLES / "edfi-grand-bend"
@@ -67,7 +66,6 @@ CHARTER_FORMATS = (
 )
 """The SIS format of the generated charters by position: each one once, so the
 demo reads every format, then the two common vendor exports in turn."""
-FORMAT_WIDTH = max(len(name) for name in CHARTER_FORMATS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +142,7 @@ def run_demo(
         "submissions": [outcome.to_json() for outcome in outcomes],
     }
     if not quiet:
-        for table in _summary_tables(outcomes, console.width):
-            console.print(table)
+        _print_summary(console, outcomes)
         console.print(
             f"{summary['defects_injected']:,} defects were injected on purpose; "
             "the findings above are sislink finding them.\n"
@@ -292,37 +289,26 @@ def _progress(console: Console, quiet: bool, total: int) -> Iterator[Any]:
         yield report
 
 
-def _summary_tables(outcomes: list[Outcome], width: int) -> list[Table]:
-    """Return one table per round, one row per submission, one line per row.
+def _print_summary(console: Console, outcomes: list[Outcome]) -> None:
+    """Print one table per round, one row per submission.
 
-    Numbers are never cut; the organization's name is shortened to fit
-    ``width`` characters, down to 8.
+    Codes, formats and numbers are never cut: the organization's name wraps,
+    and a terminal too narrow for the numbers gets one block per submission.
     """
-    # Each column takes its width plus one space on either side.
-    fixed = sum(max(len(c), len("999,999")) + 2 for c in SUMMARY_COLUMNS)
-    fixed += FORMAT_WIDTH + 2 + 2
-    name_width = max(8, min(32, width - fixed))
-    tables: list[Table] = []
+    columns = [
+        key_column("code"),
+        text_column("organization"),
+        key_column("format"),
+        *(number_column(name) for name in SUMMARY_COLUMNS),
+    ]
     for round_number in sorted({o.job.round_number for o in outcomes}):
-        table = Table(
-            title=f"round {round_number}",
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            collapse_padding=True,
-            pad_edge=False,
-        )
-        table.add_column(
-            "organization", no_wrap=True, overflow="ellipsis", max_width=name_width
-        )
-        table.add_column("format", no_wrap=True, min_width=FORMAT_WIDTH)
-        for column in SUMMARY_COLUMNS:
-            width = max(len(column), len("999,999"))
-            table.add_column(column, justify="right", no_wrap=True, min_width=width)
-        for outcome in outcomes:
-            if outcome.job.round_number == round_number:
-                table.add_row(*_summary_row(outcome))
-        tables.append(table)
-    return tables
+        rows = [
+            _summary_row(outcome)
+            for outcome in outcomes
+            if outcome.job.round_number == round_number
+        ]
+        console.print()
+        print_table(console, columns, rows, title=f"round {round_number}")
 
 
 SUMMARY_COLUMNS = (
@@ -354,7 +340,7 @@ def _summary_row(outcome: Outcome) -> list[str]:
         issues["error"],
         issues["warning"],
     )
-    name = f"{outcome.job.name} {outcome.job.code}"
+    name = outcome.job.name
     if result.status != "committed":
         name = f"{name} [{result.status}]"
-    return [name, outcome.job.format, *(f"{n:,}" for n in numbers)]
+    return [outcome.job.code, name, outcome.job.format, *(f"{n:,}" for n in numbers)]

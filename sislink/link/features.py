@@ -86,7 +86,9 @@ def nickname_groups() -> dict[str, str]:
     """Return each known given name or nickname, simplified, with its group key.
 
     Names joined by a nickname share a group (union-find over the table);
-    the key is the group's alphabetically first name.
+    the key is the group's alphabetically first name. A nickname of names
+    in different groups joins none of them: ``Sam`` is short for Samuel
+    and for Samantha, and joining them would let one twin link to the other.
     """
     parent: dict[str, str] = {}
 
@@ -96,11 +98,23 @@ def nickname_groups() -> dict[str, str]:
             name = parent[name]
         return name
 
-    for name, nickname in _nickname_pairs():
-        first, second = root(name), root(nickname)
+    def join(name: str, other: str) -> None:
+        first, second = root(name), root(other)
         if first != second:
             low, high = sorted((first, second))
             parent[high] = low
+
+    names_by_nickname: dict[str, set[str]] = {}
+    for name, nickname in _nickname_pairs():
+        root(name)
+        root(nickname)
+        names_by_nickname.setdefault(nickname, set()).add(name)
+    for nickname, names in names_by_nickname.items():
+        if len(names) == 1:
+            join(nickname, next(iter(names)))
+    for nickname, names in names_by_nickname.items():
+        if len({root(name) for name in names}) == 1:
+            join(nickname, next(iter(names)))
     return {name: root(name) for name in parent}
 
 

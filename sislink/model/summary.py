@@ -122,7 +122,10 @@ class SubmissionResult:
             else None,
             "seconds": {stage: round(t, 3) for stage, t in self.seconds.items()},
             **(
-                {"planned_changes": [list(c) for c in self.planned_changes]}
+                {
+                    "planned_changes": [list(c) for c in self.planned_changes],
+                    "findings": [_finding_json(f) for f in self.findings],
+                }
                 if self.status == "dry-run"
                 else {}
             ),
@@ -130,3 +133,20 @@ class SubmissionResult:
 
     def _ordered(self) -> list[tuple[RecordKind, KindCounts]]:
         return [(kind, self.kinds[kind]) for kind in RecordKind if kind in self.kinds]
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    """Return a finding as JSON, with the keys of ``sislink issues --format json``."""
+    provenance = finding.provenance
+    return {
+        "source_file": provenance.file if provenance else None,
+        "source_line": provenance.line if provenance else None,
+        "kind": finding.kind.value if finding.kind else None,
+        "record_key": finding.record_key,
+        "field": finding.field,
+        "value": finding.value,
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "fix": finding.fix,
+    }

@@ -26,6 +26,9 @@ DEFAULT_URL = "sqlite:///sislink.db"
 URL_VARIABLE = "SISLINK_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_SECONDS = 600
+MAX_INTEGER = 2**63 - 1
+"""Largest value of a SQLite INTEGER or PostgreSQL BIGINT column: ids, change
+versions and limits above it cannot be bound to a query."""
 """How long a SQLite writer waits for another writer before it fails."""
 
 

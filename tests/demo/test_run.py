@@ -147,3 +147,19 @@ def test_cli_demo_prints_json(tmp_path: Path) -> None:
     summary = json.loads(result.stdout)
     assert summary["charters"] == 2
     assert Path(summary["report"]).is_file()
+
+
+def test_summary_keeps_codes_at_80_columns(tmp_path: Path) -> None:
+    console_file = tmp_path / "console.txt"
+    with console_file.open("w") as output:
+        console = Console(file=output, width=80)
+        summary = run_demo(
+            tmp_path / "run", console=console, students=300, charters=1, seed=3
+        )
+    text = console_file.read_text()
+    assert "…" not in text
+    words = {word for line in text.splitlines() for word in line.split()}
+    for submission in summary["submissions"]:
+        assert submission["organization"] in words, submission["organization"]
+    for header in ("review", "errors", "warnings"):
+        assert header in words, header

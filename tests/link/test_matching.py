@@ -191,3 +191,26 @@ def test_linkage_set_twins_never_share_first_names() -> None:
         birth = (twin.last_name, twin.birth_date, twin.postal_code)
         assert twin.first_name not in names[birth]
     assert all(linkage.truth[t.unique_id] is None for t in twins)
+
+
+@pytest.mark.parametrize(
+    ("district_first", "incoming_first"),
+    [
+        ("Samuel", "Samantha"),
+        ("Edward", "Theodore"),
+        ("Charles", "Charlotte"),
+        ("Christopher", "Christina"),
+        ("Isaiah", "Isabella"),
+    ],
+)
+def test_twin_sharing_nickname_never_links(
+    district_first: str, incoming_first: str
+) -> None:
+    district = Person(
+        "D-5", district_first, None, "Martin", "2014-03-05", None, "90210", None
+    )
+    incoming = Person(
+        "C-5", incoming_first, None, "Martin", "2014-03-05", None, "90210", None
+    )
+    row = _decide(district, incoming)
+    assert row["decision"] != LINK, row

@@ -167,7 +167,7 @@ def _date_invalid(kind: RecordKind | None, row: Row, column: str) -> Finding:
         provenance=row.provenance,
         field=column,
         value=row.get(column),
-        date_format="%Y-%m-%d",
+        date_format="YYYY-MM-DD",
     )
 
 
