@@ -567,4 +567,29 @@ def _read_model(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}, line {exc.lineno}: not valid JSON") from exc
     if not isinstance(loaded, dict) or "comparisons" not in loaded:
         raise InputError(f"{path} is not a Splink model: it has no comparisons")
+    problem = _model_problem(loaded)
+    if problem is not None:
+        raise InputError(
+            f"{path} is not a Splink model sislink can use: {problem}. Write one "
+            "with `sislink match --train` or take one from `sislink link models`"
+        )
     return loaded
+
+
+def _model_problem(model: dict[str, Any]) -> str | None:
+    """Return what keeps ``model`` from being scored, or None."""
+    comparisons = model["comparisons"]
+    if not isinstance(comparisons, list) or not comparisons:
+        return "its comparisons are not a non-empty list"
+    for number, comparison in enumerate(comparisons, start=1):
+        if not isinstance(comparison, dict):
+            return f"comparison {number} is not an object"
+        if not isinstance(comparison.get("output_column_name"), str):
+            return f"comparison {number} has no output_column_name"
+        levels = comparison.get("comparison_levels")
+        if not isinstance(levels, list) or not levels:
+            return f"comparison {number} has no comparison_levels"
+        for level in levels:
+            if not isinstance(level, dict) or "sql_condition" not in level:
+                return f"a level of comparison {number} has no sql_condition"
+    return None

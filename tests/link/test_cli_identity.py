@@ -347,3 +347,31 @@ def test_probability_as_percent(probability: float | None, shown: str) -> None:
     from sislink.link.review import format_probability
 
     assert format_probability(probability) == shown
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('{"comparisons": [{"x": 1}]}', "comparison 1 has no output_column_name"),
+        ('{"comparisons": []}', "not a non-empty list"),
+        (
+            '{"comparisons": [{"output_column_name": "a", "comparison_levels": [{}]}]}',
+            "has no sql_condition",
+        ),
+    ],
+)
+def test_match_rejects_malformed_model(
+    rosters: tuple[Path, Path], tmp_path: Path, content: str, problem: str
+) -> None:
+    district, incoming = rosters
+    model = tmp_path / "model.json"
+    model.write_text(content, encoding="utf-8")
+
+    result = sislink(
+        "match", str(district), str(incoming), "--out", str(tmp_path / "o.csv"),
+        "--model", str(model),
+    )  # fmt: skip
+
+    assert result.exit_code == 1
+    assert problem in result.stderr
+    assert "internal error" not in result.stderr
