@@ -260,7 +260,7 @@ def _bits(probability: float) -> float:
 
 
 OUTCOMES = ("linked", "linked wrongly", "review, right", "review, other", "new")
-"""How one incoming record ended, the columns of the table by hazard."""
+"""The outcomes of an incoming record: the columns of the table by hazard."""
 
 FRONTIER_THRESHOLDS = (0.9, 0.95, 0.98, 0.99, 0.995, 0.997, 0.998, 0.999, 0.9995)
 FRONTIER_PRECISION = 0.9999

@@ -72,7 +72,7 @@ def trained_model(district: Sequence[Person], seed: int, cache: Path) -> dict[st
     """Return the model trained on ``district`` and a separate charter sample.
 
     This stands for ``sislink link train`` run on an index that already
-    holds earlier charter records: the sample pairs the same district with
+    contains earlier charter records: the sample pairs the same district with
     charter records drawn from another seed, so the measured incoming
     records are never trained on. The model is cached in ``cache`` under a
     name that changes with the model's comparisons and the sizes.
