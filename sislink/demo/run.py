@@ -290,16 +290,22 @@ def _progress(console: Console, quiet: bool, total: int) -> Iterator[Any]:
 
 
 def _print_summary(console: Console, outcomes: list[Outcome]) -> None:
-    """Print one table per round, one row per submission.
+    """Print two tables per round, one row per submission in each.
 
-    Codes, formats and numbers are never cut: the organization's name wraps,
-    and a terminal too narrow for the numbers gets one block per submission.
+    The first gives what each submission did to the records, the second
+    how its students were linked to persons. Split this way, both fit 80
+    columns; codes, formats and numbers are never cut, and the
+    organization's name wraps.
     """
-    columns = [
+    records = [
+        key_column("code"),
+        key_column("format"),
+        *(number_column(name) for name in RECORD_COLUMNS),
+    ]
+    persons = [
         key_column("code"),
         text_column("organization"),
-        key_column("format"),
-        *(number_column(name) for name in SUMMARY_COLUMNS),
+        *(number_column(name) for name in PERSON_COLUMNS),
     ]
     for round_number in sorted({o.job.round_number for o in outcomes}):
         rows = [
@@ -308,20 +314,30 @@ def _print_summary(console: Console, outcomes: list[Outcome]) -> None:
             if outcome.job.round_number == round_number
         ]
         console.print()
-        print_table(console, columns, rows, title=f"round {round_number}")
+        print_table(
+            console,
+            records,
+            [[row[0], row[2], *row[3 : 3 + len(RECORD_COLUMNS)]] for row in rows],
+            title=f"round {round_number}: records",
+        )
+        console.print()
+        print_table(
+            console,
+            persons,
+            [[row[0], row[1], *row[3 + len(RECORD_COLUMNS) :]] for row in rows],
+            title=f"round {round_number}: students linked to persons",
+        )
 
 
-SUMMARY_COLUMNS = (
+RECORD_COLUMNS = (
     "students",
     "inserted",
     "updated",
     "ended",
-    "linked",
-    "created",
-    "review",
     "errors",
     "warnings",
 )
+PERSON_COLUMNS = ("linked", "created", "review")
 
 
 def _summary_row(outcome: Outcome) -> list[str]:
@@ -334,11 +350,11 @@ def _summary_row(outcome: Outcome) -> list[str]:
         sum(c.inserted for c in kinds),
         sum(c.updated for c in kinds),
         sum(c.ended for c in kinds),
+        issues["error"],
+        issues["warning"],
         result.persons.linked,
         result.persons.created,
         result.persons.review,
-        issues["error"],
-        issues["warning"],
     )
     name = outcome.job.name
     if result.status != "committed":
