@@ -108,8 +108,9 @@ def test_report_folder_holds_summary_and_findings(
 def test_console_shows_both_rounds(demo: tuple[Path, dict[str, Any]]) -> None:
     out, _ = demo
     text = (out / "console.txt").read_text(encoding="utf-8")
-    assert "round 1" in text
-    assert "round 2" in text
+    assert "round 1: records" in text
+    assert "round 1: students linked to persons" in text
+    assert "round 2: records" in text
     assert "report:" in text
 
 
@@ -163,3 +164,5 @@ def test_summary_keeps_codes_at_80_columns(tmp_path: Path) -> None:
         assert submission["organization"] in words, submission["organization"]
     for header in ("review", "errors", "warnings"):
         assert header in words, header
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
+    assert "round 1: students linked to persons" in text
