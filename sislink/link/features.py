@@ -31,6 +31,7 @@ FEATURE_COLUMNS = (
     "unique_id",
     "first_name",
     "first_name_group",
+    "first_name_stem",
     "middle_name",
     "surname",
     "surname_sorted",
@@ -132,6 +133,25 @@ def first_name_group(first_name: str) -> str:
     return nickname_groups().get(word, word)
 
 
+GENDERED_ENDINGS = ("a", "o")
+"""Final letters that often make one given name of another gender
+(Fernando and Fernanda, Daniel and Daniela)."""
+
+
+@lru_cache(maxsize=1 << 16)
+def first_name_stem(first_name: str) -> str:
+    """Return a simplified first name's first word without a final a or o.
+
+    Words longer than three letters lose that ending, so Fernando and
+    Fernanda, or Daniel and Daniela, share a stem. Names a nickname joins
+    are compared before stems, so María and Mari stay a nickname pair.
+    """
+    word = first_name.split(" ", 1)[0]
+    if len(word) > 3 and word.endswith(GENDERED_ENDINGS):
+        return word[:-1]
+    return word
+
+
 @lru_cache(maxsize=1 << 16)
 def surname_parts(surname: str) -> tuple[str, ...]:
     """Return the parts of a simplified surname, particles left out."""
@@ -172,6 +192,7 @@ def feature_row(person: Person) -> dict[str, object]:
         "unique_id": person.unique_id,
         "first_name": first.replace(" ", "") if first else None,
         "first_name_group": first_name_group(first) if first else None,
+        "first_name_stem": first_name_stem(first) if first else None,
         "middle_name": middle.replace(" ", "") if middle else None,
         "surname": last.replace(" ", "") if last else None,
         "surname_sorted": " ".join(sorted(parts)) if parts else None,

@@ -44,6 +44,11 @@ address) look like one child with two first names, and so would weaken the
 one field that tells twins apart. This is an assumption, not an estimate.
 """
 
+OTHER_ENDING_M = 0.00001
+"""Assumed share of one child's record pairs whose first names differ only
+in a gendered ending. Such pairs are almost always two children, often
+twins; EM on unlabelled data would learn them from twins as one child."""
+
 DIFFERENT_SSID_M = 0.002
 """Assumed share of one child's record pairs with unrelated SSIDs (an SSID
 on the wrong child, or a retired one without its replacement). An
@@ -82,6 +87,13 @@ def _first_name() -> cl.CustomComparison:
                 "nickname or first word of the same first name",
                 0.06,
                 0.01,
+            ),
+            _level(
+                cll.ExactMatchLevel("first_name_stem"),
+                "one first name with another gendered ending (Fernando, Fernanda)",
+                OTHER_ENDING_M,
+                0.002,
+                fixed=True,
             ),
             _level(
                 cll.JaroWinklerLevel("first_name", 0.92),
@@ -388,11 +400,15 @@ def for_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
 
 
 def floor_m_probabilities(model: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of ``model`` with every m probability at least ``MINIMUM_M``."""
+    """Return a copy of ``model`` with every estimated m at least ``MINIMUM_M``.
+
+    Levels whose m probability is fixed keep it.
+    """
     changed = copy.deepcopy(model)
     for comparison in changed["comparisons"]:
         for level in comparison["comparison_levels"]:
             m = level.get("m_probability")
-            if m is not None and not level.get("is_null_level"):
+            fixed = level.get("fix_m_probability")
+            if m is not None and not level.get("is_null_level") and not fixed:
                 level["m_probability"] = max(float(m), MINIMUM_M)
     return changed

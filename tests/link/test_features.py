@@ -8,6 +8,7 @@ from sislink.link.features import (
     Person,
     feature_row,
     first_name_group,
+    first_name_stem,
     simplify,
     surname_parts,
     swapped_birth_date,
@@ -110,3 +111,22 @@ def test_missing_values_are_none() -> None:
     assert row["birth_date"] is None
     assert row["ssid"] is None
     assert row["ssid_head"] is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shared"),
+    [
+        ("fernando", "fernanda", True),
+        ("daniel", "daniela", True),
+        ("mario", "maria", True),
+        ("ana", "ano", False),
+        ("ana sofia", "ano", False),
+        ("luis", "luisa", True),
+        ("emma", "emmo", True),
+        ("jose", "josefa", False),
+    ],
+)
+def test_first_name_stem_joins_gendered_endings(
+    first: str, second: str, shared: bool
+) -> None:
+    assert (first_name_stem(first) == first_name_stem(second)) is shared

@@ -201,6 +201,9 @@ def test_linkage_set_twins_never_share_first_names() -> None:
         ("Charles", "Charlotte"),
         ("Christopher", "Christina"),
         ("Isaiah", "Isabella"),
+        ("Fernando", "Fernanda"),
+        ("Daniel", "Daniela"),
+        ("Gabriel", "Gabriela"),
     ],
 )
 def test_twin_sharing_nickname_never_links(
