@@ -683,7 +683,10 @@ def changes_command(
     limit: Annotated[
         int,
         typer.Option(
-            "--limit", min=1, max=MAX_INTEGER, help="Most changes to return (count)."
+            "--limit",
+            min=1,
+            max=MAX_INTEGER,
+            help="Maximum number of changes to return.",
         ),
     ] = 1000,
     json_output: JsonOption = False,

@@ -264,7 +264,7 @@ class BlockingKey:
     """One blocking rule as data: pairs whose key columns are all equal.
 
     ``index_columns`` are read on the index (left) side and
-    ``incoming_columns`` on the incoming (right) side; they differ only for
+    ``incoming_columns`` on the incoming (right) side. They differ only for
     a rule that compares across columns, such as swapped names. A record
     with any key column missing has no key for that rule.
     """

@@ -227,9 +227,7 @@ def test_source_crosswalk_wins_over_canonical_code() -> None:
         (b"\x7fELF\x02\x01\x01" + b"\x00" * 9 + bytes(range(256)) * 4, "binary data"),
     ],
 )
-def test_a_binary_file_is_one_file_error(
-    tmp_path: Path, start: bytes, looks_like: str
-) -> None:
+def test_binary_file_one_error(tmp_path: Path, start: bytes, looks_like: str) -> None:
     path = tmp_path / "students.csv"
     path.write_bytes(start)
 
@@ -241,7 +239,7 @@ def test_a_binary_file_is_one_file_error(
     assert "CSV (UTF-8)" in only.fix
 
 
-def test_one_stray_nul_byte_is_not_a_binary_file(
+def test_stray_nul_byte_not_binary(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "students.csv"

@@ -116,7 +116,7 @@ def test_ssid_pairs_load(database_url: str, tmp_path: Path) -> None:
     assert "line 2" in refused.stderr
 
 
-def test_ssid_pairs_in_scientific_notation_rejected(
+def test_ssid_pairs_scientific_notation_rejected(
     database_url: str, tmp_path: Path
 ) -> None:
     assert sislink("--db", database_url, "init").exit_code == 0
@@ -126,12 +126,12 @@ def test_ssid_pairs_in_scientific_notation_rejected(
         encoding="utf-8",
     )
 
-    refused = sislink("--db", database_url, "ssid", "load-replacements", str(pairs))
+    rejected = sislink("--db", database_url, "ssid", "load-replacements", str(pairs))
 
-    assert refused.exit_code == 1
-    assert "line 3" in refused.stderr
-    assert "retired SSID is written in scientific notation" in refused.stderr
-    assert "1.23457E+09" not in refused.stderr
+    assert rejected.exit_code == 1
+    assert "line 3" in rejected.stderr
+    assert "retired SSID is written in scientific notation" in rejected.stderr
+    assert "1.23457E+09" not in rejected.stderr
 
 
 def test_review_commands_on_empty_queue(database_url: str) -> None:
