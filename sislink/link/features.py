@@ -228,20 +228,19 @@ def feature_columns(people: Iterable[Person]) -> dict[str, list[object]]:
     return columns
 
 
+STUDENT_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_surname",
+    "birth_date",
+    "sex",
+    "postal_code",
+    "state_student_id",
+)
+"""The canonical student record fields that the matcher reads, in ``Person`` order."""
+
+
 def person_from_student(unique_id: str, data: Mapping[str, object]) -> Person:
     """Return the matching view of a canonical student record's data."""
-
-    def text(name: str) -> str | None:
-        value = data.get(name)
-        return None if value is None else str(value)
-
-    return Person(
-        unique_id,
-        text("first_name"),
-        text("middle_name"),
-        text("last_surname"),
-        text("birth_date"),
-        text("sex"),
-        text("postal_code"),
-        text("state_student_id"),
-    )
+    values = [data.get(name) for name in STUDENT_FIELDS]
+    return Person(unique_id, *(None if v is None else str(v) for v in values))

@@ -167,11 +167,17 @@ def index_size(connection: Connection, up_to: int | None = None) -> int:
 
 
 def candidate_versions(
-    connection: Connection, keys: Collection[int], up_to: int | None = None
+    connection: Connection,
+    keys: Collection[int],
+    up_to: int | None = None,
+    fields: Sequence[str] = (),
 ) -> list[tuple[int, int, dict[str, Any]]]:
     """Return (id, person_id, data) of every index version that has one of ``keys``.
 
     With ``up_to``, only versions whose id is at most ``up_to`` are returned.
+    With ``fields``, ``data`` holds only those fields of the record (as text,
+    the ones it lacks left out), read inside the database, so the whole JSON
+    document never crosses the connection.
 
     One query: the keys are one array parameter on PostgreSQL and one JSON
     array on SQLite (read with ``json_each``), so their number is not bound
@@ -188,16 +194,30 @@ def candidate_versions(
         values = func.json_each(bindparam("keys")).table_valued("value")
         keyed = match_keys.c.key.in_(select(values.c.value))
     columns = record_versions.c
+    read = (
+        [columns.data[name].as_string().label(name) for name in fields]
+        if fields
+        else [columns.data]
+    )
     versions = select(match_keys.c.record_version_id).where(keyed)
     query = (
-        select(columns.id, columns.person_id, columns.data)
+        select(columns.id, columns.person_id, *read)
         .where(columns.id.in_(versions), text(CURRENT_PERSON_STUDENT))
         .order_by(columns.id)
     )
     if up_to is not None:
         query = query.where(columns.id <= up_to)
     rows = connection.execute(query, {"keys": parameter})
-    return [(version_id, person_id, data) for version_id, person_id, data in rows]
+    if not fields:
+        return [(version_id, person_id, data) for version_id, person_id, data in rows]
+    return [
+        (
+            row[0],
+            row[1],
+            {name: value for name, value in zip(fields, row[2:]) if value is not None},
+        )
+        for row in rows
+    ]
 
 
 def _versions_by_id(

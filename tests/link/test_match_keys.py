@@ -22,7 +22,7 @@ from sislink.link.corrections import (
 )
 from sislink.link.engine import Engine as MatchEngine
 from sislink.link.engine import IndexRows, Thresholds
-from sislink.link.features import Person, person_from_student
+from sislink.link.features import STUDENT_FIELDS, Person, person_from_student
 from sislink.link.keys import (
     key_value,
     person_keys,
@@ -203,6 +203,23 @@ def test_new_persons_get_keys(hub: Engine) -> None:
         assert index_size(connection) == len(DISTRICT_STUDENTS)
         fingerprint = connection.execute(select(match_key_sets.c.fingerprint))
         assert fingerprint.scalar_one() == rules_fingerprint()
+
+
+def test_candidate_fields_read_as_whole_record(hub: Engine) -> None:
+    with hub.connect() as connection:
+        keys = [
+            key
+            for data in DISTRICT_STUDENTS
+            for key in person_keys(person_from_student("x", data), "incoming")
+        ]
+        whole = candidate_versions(connection, keys)
+        fields = candidate_versions(connection, keys, fields=STUDENT_FIELDS)
+    assert len(whole) == len(DISTRICT_STUDENTS)
+    assert [(i, p) for i, p, _ in fields] == [(i, p) for i, p, _ in whole]
+    for (version_id, _p, data), (_i, _q, read) in zip(whole, fields, strict=True):
+        assert set(read) <= set(STUDENT_FIELDS)
+        key = str(version_id)
+        assert person_from_student(key, read) == person_from_student(key, data)
 
 
 def test_linked_student_gets_keys(hub: Engine, tmp_path: Path) -> None:
