@@ -214,7 +214,11 @@ def candidate_versions(
         (
             row[0],
             row[1],
-            {name: value for name, value in zip(fields, row[2:]) if value is not None},
+            {
+                name: value
+                for name, value in zip(fields, row[2:], strict=True)
+                if value is not None
+            },
         )
         for row in rows
     ]
