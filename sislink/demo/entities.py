@@ -75,6 +75,8 @@ class Person:
     sex: str
     ssid: str
     postal_code: str
+    guardians: tuple[tuple[str, str], ...] = ()
+    """First name and last surname of each parent or guardian, first one first."""
 
 
 class Evaluation(NamedTuple):

@@ -57,8 +57,21 @@ def student_rows(membership: Membership, _: DeliveryCalendar) -> list[Row]:
             "birth_date": person.birth_date,
             "sex": person.sex,
             "postal_code": person.postal_code,
+            **guardian_fields(person.guardians),
         }
     ]
+
+
+def guardian_fields(guardians: tuple[tuple[str, str], ...]) -> dict[str, str | None]:
+    """Return the canonical guardian fields for up to two guardians."""
+    fields: dict[str, str | None] = {}
+    for number in (1, 2):
+        first, last = (
+            guardians[number - 1] if len(guardians) >= number else (None, None)
+        )
+        fields[f"guardian_{number}_first_name"] = first
+        fields[f"guardian_{number}_last_surname"] = last
+    return fields
 
 
 def enrollment_rows(membership: Membership, _: DeliveryCalendar) -> list[Row]:

@@ -40,6 +40,42 @@ CHARTER_SSID_SHARE = 0.9
 NAME_VARIANT_SHARE = 0.03
 """Share of charter students whose charter spells the name differently."""
 
+SECOND_GUARDIAN_SHARE = 0.6
+"""Share of children with a second parent or guardian on record.
+
+NOTE: an assumption for generated data, not a measured share.
+"""
+
+OTHER_SURNAME_GUARDIAN_SHARE = 0.2
+"""Share of guardians whose surname is not the child's (nor a part of it).
+
+NOTE: an assumption for generated data, not a measured share.
+"""
+
+
+def guardians_for(person: Person, group: Group) -> tuple[tuple[str, str], ...]:
+    """Return one or two parents or guardians of ``person``, first name and surname.
+
+    They are drawn from a generator seeded with the child's SSID, so adding
+    them leaves every other value the factory draws unchanged. A guardian
+    usually carries the child's surname or one part of a compound one.
+    """
+    rng = random.Random(f"guardians {person.ssid}")
+    parts = person.last_surname.replace("-", " ").split(" ")
+    compound = len(parts) == 2
+    count = 2 if rng.random() < SECOND_GUARDIAN_SHARE else 1
+    guardians = []
+    for number in range(count):
+        if rng.random() < OTHER_SURNAME_GUARDIAN_SHARE:
+            surname = pick_surname(rng, group)
+        elif compound:
+            surname = parts[number]
+        else:
+            surname = person.last_surname
+        sex = "F" if number == 0 else "M"
+        guardians.append((pick_first_name(rng, group, sex), surname))
+    return tuple(guardians)
+
 
 class StudentFactory:
     """Creates persons and their memberships, drawing every value from one ``rng``.
@@ -88,6 +124,7 @@ class StudentFactory:
             self.new_ssid(),
             rng.choice(postal_codes),
         )
+        person.guardians = guardians_for(person, group)
         return person, group
 
     def twin(
@@ -121,6 +158,7 @@ class StudentFactory:
             sex,
             self.new_ssid(),
             person.postal_code,
+            person.guardians,
         )
 
     def birth_date(self, grade: str) -> str:
