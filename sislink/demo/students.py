@@ -20,6 +20,7 @@ from sislink.demo.names import (
     strip_accents,
 )
 from sislink.demo.organizations import SchoolPlan
+from sislink.link.features import first_name_group, simplify
 
 SSID_SPACE = 10**10
 """SSIDs are 10 digits, kept as text, so leading zeros survive."""
@@ -51,6 +52,12 @@ OTHER_SURNAME_GUARDIAN_SHARE = 0.2
 
 NOTE: an assumption for generated data, not a measured share.
 """
+
+
+def _name_group(first_name: str) -> str:
+    """Return the nickname group of ``first_name``: parents do not give twins
+    two forms of one name (William and Liam)."""
+    return first_name_group(simplify(first_name))
 
 
 def guardians_for(person: Person, group: Group) -> tuple[tuple[str, str], ...]:
@@ -133,21 +140,22 @@ class StudentFactory:
         """Return a twin: same surname, birth date and postal code, other first name.
 
         The twin's first name differs from ``person``'s and from every name
-        in ``siblings`` (the first names of other children of the same birth).
+        in ``siblings`` (the first names of other children of the same birth),
+        and is not another form of any of them (a nickname, a first word).
         """
         rng = self.rng
         sex = rng.choices("FMX", cum_weights=SEX_CUMULATIVE)[0]
-        taken = {strip_accents(name) for name in (person.first_name, *siblings)}
+        taken = {_name_group(name) for name in (person.first_name, *siblings)}
         first = person.first_name
         for _ in range(10):
             first = pick_first_name(rng, group, sex)
-            if strip_accents(first) not in taken:
+            if _name_group(first) not in taken:
                 break
-        if strip_accents(first) in taken:
+        if _name_group(first) in taken:
             first = next(
                 name
                 for name in ("Gemma", "Jacob", "Hazel", "Jonah", "Wren", "Silas")
-                if name not in taken
+                if _name_group(name) not in taken
             )
         return Person(
             first,

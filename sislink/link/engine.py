@@ -14,14 +14,19 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
-from sislink.link.features import FEATURE_COLUMNS, Person, feature_columns
+from sislink.link.features import (
+    FEATURE_COLUMNS,
+    LIST_COLUMNS,
+    Person,
+    feature_columns,
+)
 from sislink.link.model import BLOCKING_KEYS, with_link_type
 
 log = logging.getLogger(__name__)
@@ -238,15 +243,8 @@ class Engine:
 def _table(people: Sequence[Person], prefix: str) -> pa.Table:
     """Return the feature table with ids made unique across both sides."""
     renamed = [
-        Person(
-            f"{prefix}{n}" if prefix == "i" else f"{prefix}{p.unique_id}",
-            p.first_name,
-            p.middle_name,
-            p.last_name,
-            p.birth_date,
-            p.gender,
-            p.postal_code,
-            p.ssid,
+        replace(
+            p, unique_id=f"{prefix}{n}" if prefix == "i" else f"{prefix}{p.unique_id}"
         )
         for n, p in enumerate(people)
     ]
@@ -254,7 +252,7 @@ def _table(people: Sequence[Person], prefix: str) -> pa.Table:
     schema = pa.schema(
         [
             pa.field(
-                name, pa.list_(pa.string()) if name == "surname_parts" else pa.string()
+                name, pa.list_(pa.string()) if name in LIST_COLUMNS else pa.string()
             )
             for name in FEATURE_COLUMNS
         ]

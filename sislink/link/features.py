@@ -47,8 +47,13 @@ FEATURE_COLUMNS = (
     "ssid_head",
     "ssid_tail",
     "ssid_ends",
+    "guardian_names",
+    "guardian_first_names",
 )
 """The columns of a feature row, in the order tables are built."""
+
+LIST_COLUMNS = frozenset({"surname_parts", "guardian_names", "guardian_first_names"})
+"""Feature columns whose values are lists of text."""
 
 _NOT_LETTER = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
@@ -66,6 +71,8 @@ class Person:
     gender: str | None = None
     postal_code: str | None = None
     ssid: str | None = None
+    guardians: tuple[tuple[str | None, str | None], ...] = ()
+    """First name and surname of each parent or guardian the source names."""
 
 
 @lru_cache(maxsize=1 << 16)
@@ -208,6 +215,32 @@ def feature_row(person: Person) -> dict[str, object]:
         "ssid_head": ssid[:5] if ssid and len(ssid) >= 8 else None,
         "ssid_tail": ssid[-5:] if ssid and len(ssid) >= 8 else None,
         "ssid_ends": ssid[:4] + ssid[-4:] if ssid and len(ssid) >= 8 else None,
+        **guardian_features(person.guardians),
+    }
+
+
+def guardian_features(
+    guardians: Iterable[tuple[str | None, str | None]],
+) -> dict[str, list[str] | None]:
+    """Return the guardians' first-name groups, and group and surname together.
+
+    A guardian known only by surname adds nothing: surnames of guardians
+    mostly repeat the child's, which the surname comparison already weighs.
+    """
+    names: list[str] = []
+    firsts: list[str] = []
+    for first, last in guardians:
+        given = _simplified(first)
+        if given is None:
+            continue
+        group = first_name_group(given)
+        firsts.append(group)
+        surname = _simplified(last)
+        if surname:
+            names.append(f"{group} {surname.replace(' ', '')}")
+    return {
+        "guardian_names": sorted(set(names)) or None,
+        "guardian_first_names": sorted(set(firsts)) or None,
     }
 
 
@@ -228,7 +261,7 @@ def feature_columns(people: Iterable[Person]) -> dict[str, list[object]]:
     return columns
 
 
-STUDENT_FIELDS = (
+PERSON_FIELDS = (
     "first_name",
     "middle_name",
     "last_surname",
@@ -237,10 +270,39 @@ STUDENT_FIELDS = (
     "postal_code",
     "state_student_id",
 )
-"""The canonical student record fields that the matcher reads, in ``Person`` order."""
+"""The canonical student record fields of a ``Person``, in its order."""
+
+GUARDIAN_FIELDS = (
+    ("guardian_1_first_name", "guardian_1_last_surname"),
+    ("guardian_2_first_name", "guardian_2_last_surname"),
+)
+
+STUDENT_FIELDS = PERSON_FIELDS + tuple(
+    name for pair in GUARDIAN_FIELDS for name in pair
+)
+"""Every canonical student record field that the matcher reads."""
 
 
 def person_from_student(unique_id: str, data: Mapping[str, object]) -> Person:
     """Return the matching view of a canonical student record's data."""
-    values = [data.get(name) for name in STUDENT_FIELDS]
-    return Person(unique_id, *(None if v is None else str(v) for v in values))
+
+    def text(name: str) -> str | None:
+        value = data.get(name)
+        return None if value is None else str(value)
+
+    guardians = tuple(
+        (text(first), text(last))
+        for first, last in GUARDIAN_FIELDS
+        if text(first) or text(last)
+    )
+    return Person(
+        unique_id,
+        first_name=text("first_name"),
+        middle_name=text("middle_name"),
+        last_name=text("last_surname"),
+        birth_date=text("birth_date"),
+        gender=text("sex"),
+        postal_code=text("postal_code"),
+        ssid=text("state_student_id"),
+        guardians=guardians,
+    )

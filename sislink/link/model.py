@@ -54,6 +54,30 @@ DIFFERENT_SSID_M = 0.002
 on the wrong child, or a retired one without its replacement). An
 assumption, for the same reason as ``DIFFERENT_FIRST_NAME_M``."""
 
+MINIMUM_U = 0.00001
+"""Floor on a u probability estimated from few pairs, so none is 0."""
+
+GUARDIANS_OF_SIBLINGS = "first names differ: guardians not weighed"
+"""Siblings, twins among them, share their guardians. Records with other
+first names are either one child with a changed first name or two
+siblings, and guardians cannot tell which, so they are weighed only when
+the first names agree (as they are or through a nickname)."""
+
+GUARDIAN_IN_COMMON = "a guardian in common (first name and surname)"
+GUARDIAN_FIRST_NAME_IN_COMMON = "a guardian's first name in common, another surname"
+NO_GUARDIAN_IN_COMMON = "no guardian in common"
+
+NO_GUARDIAN_IN_COMMON_M = 0.1
+"""Assumed share of one child's record pairs, both naming guardians, with no
+guardian in common: custody changed, foster care, or each record names
+another parent. Fixed, as EM on records that never show it (one system
+copying the other's guardians) drives it to 0 and fails."""
+
+GUARDIAN_SURNAME_CHANGED_M = 0.01
+"""Assumed share of one child's record pairs whose guardian has the same
+first name and another surname (married, or a surname part dropped). Fixed
+for the same reason as ``NO_GUARDIAN_IN_COMMON_M``."""
+
 TRAINING_U_PAIRS = 2_000_000
 """Random pairs sampled to estimate the u probabilities."""
 
@@ -245,6 +269,42 @@ def _ssid() -> cl.CustomComparison:
     )
 
 
+def _guardians() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="guardians",
+        comparison_description="parents or guardians",
+        comparison_levels=[
+            cll.NullLevel("guardian_first_names").configure(
+                label_for_charts="guardians missing", is_null_level=True
+            ),
+            cll.CustomLevel(
+                '"first_name_group_l" <> "first_name_group_r"',
+                base_dialect_str="duckdb",
+            ).configure(label_for_charts=GUARDIANS_OF_SIBLINGS, is_null_level=True),
+            _level(
+                cll.ArrayIntersectLevel("guardian_names", 1),
+                GUARDIAN_IN_COMMON,
+                0.8,
+                0.05,
+            ),
+            _level(
+                cll.ArrayIntersectLevel("guardian_first_names", 1),
+                GUARDIAN_FIRST_NAME_IN_COMMON,
+                GUARDIAN_SURNAME_CHANGED_M,
+                0.02,
+                fixed=True,
+            ),
+            _level(
+                cll.ElseLevel(),
+                NO_GUARDIAN_IN_COMMON,
+                NO_GUARDIAN_IN_COMMON_M,
+                0.93,
+                fixed=True,
+            ),
+        ],
+    )
+
+
 def _exact(column: str, description: str, m: float, u: float) -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name=column,
@@ -327,6 +387,7 @@ def settings_creator(link_type: str = "link_only") -> SettingsCreator:
             _exact("gender", "gender", 0.97, 0.5),
             _exact("postal_code", "postal code", 0.8, 0.05),
             _ssid(),
+            _guardians(),
         ],
         blocking_rules_to_generate_predictions=blocking_rules(),
         probability_two_random_records_match=LAMBDA_PRIOR,

@@ -24,7 +24,8 @@ class ReviewField:
     """One row of the side-by-side table: a student field and its comparison."""
 
     label: str
-    data_field: str | None
+    data_field: str | tuple[str, ...] | None
+    """The field shown; several fields are shown together, space-separated."""
     comparison: str | None
 
 
@@ -36,12 +37,22 @@ REVIEW_FIELDS = (
     ReviewField("gender", "sex", "gender"),
     ReviewField("postal code", "postal_code", "postal_code"),
     ReviewField("state student id", "state_student_id", "ssid"),
+    ReviewField(
+        "guardian 1", ("guardian_1_first_name", "guardian_1_last_surname"), "guardians"
+    ),
+    ReviewField(
+        "guardian 2", ("guardian_2_first_name", "guardian_2_last_surname"), None
+    ),
     ReviewField("local id", "local_student_id", None),
     ReviewField("school", None, None),
 )
 """The rows of the review table; ``comparison`` is the model's comparison, if any."""
 
-_COMPARED = tuple(f.data_field for f in REVIEW_FIELDS if f.comparison and f.data_field)
+_COMPARED = tuple(
+    f.data_field
+    for f in REVIEW_FIELDS
+    if f.comparison and isinstance(f.data_field, str)
+)
 
 
 def format_probability(probability: float | None) -> str:
@@ -116,6 +127,9 @@ def review_detail(connection: Connection, decision: Row[Any]) -> dict[str, Any]:
                 entry[side] = None
             elif field.data_field is None:
                 entry[side] = schools[side]
+            elif isinstance(field.data_field, tuple):
+                values = [_text(row.data.get(name)) for name in field.data_field]
+                entry[side] = " ".join(v for v in values if v) or None
             else:
                 entry[side] = _text(row.data.get(field.data_field))
         part = by_comparison.get(field.comparison or "")

@@ -2,8 +2,10 @@
 
 Both files need a header with ``id, ssid, first_name, middle_name,
 last_name, birth_date`` (YYYY-MM-DD) and ``gender``; a ``postal_code``,
-``zip`` or ``zip_code`` column is used when present, other columns are
-ignored, and an empty value means missing. The output has one row per
+``zip`` or ``zip_code`` column and the guardian columns
+``guardian_1_first_name, guardian_1_last_name, guardian_2_first_name,
+guardian_2_last_name`` are used when present, other columns are ignored,
+and an empty value means missing. The output has one row per
 incoming record with its best district candidate and the decision.
 """
 
@@ -30,6 +32,10 @@ REQUIRED_COLUMNS = (
     "gender",
 )
 POSTAL_COLUMNS = ("postal_code", "zip", "zip_code", "postcode")
+GUARDIAN_COLUMNS = (
+    ("guardian_1_first_name", "guardian_1_last_name"),
+    ("guardian_2_first_name", "guardian_2_last_name"),
+)
 OUTPUT_COLUMNS = ("incoming_id", "district_id", "match_probability", "decision")
 
 
@@ -67,6 +73,11 @@ def _read_rows(path: Path, rows: Any) -> list[Person]:
         )
     position = {name: names.index(name) for name in REQUIRED_COLUMNS}
     postal = next((names.index(n) for n in POSTAL_COLUMNS if n in names), None)
+    guardian_positions = [
+        (names.index(first), names.index(last) if last in names else None)
+        for first, last in GUARDIAN_COLUMNS
+        if first in names
+    ]
     people: list[Person] = []
     seen: set[str] = set()
     for line, row in enumerate(rows, start=2):
@@ -89,9 +100,23 @@ def _read_rows(path: Path, rows: Any) -> list[Person]:
                 value["gender"] or None,
                 row[postal].strip() or None if postal is not None else None,
                 value["ssid"] or None,
+                _guardians(row, guardian_positions),
             )
         )
     return people
+
+
+def _guardians(
+    row: Sequence[str], positions: Sequence[tuple[int, int | None]]
+) -> tuple[tuple[str | None, str | None], ...]:
+    """Return the guardians named in ``row``: first names with their surnames."""
+    found = []
+    for first, last in positions:
+        given = row[first].strip()
+        surname = row[last].strip() if last is not None else ""
+        if given:
+            found.append((given, surname or None))
+    return tuple(found)
 
 
 def _check(path: Path, line: int, value: dict[str, str], seen: set[str]) -> None:

@@ -19,7 +19,7 @@ from sislink.demo.dates import AGE_FOR_GRADE, FIRST_ROUND_AS_OF, SCHOOL_YEAR_STA
 from sislink.demo.defects import mistype_ssid
 from sislink.demo.entities import Person as DemoPerson
 from sislink.demo.names import nicknames_of, strip_accents
-from sislink.demo.students import StudentFactory, misspell
+from sislink.demo.students import StudentFactory, guardians_for, misspell
 from sislink.link.features import Person
 
 GRADES = tuple(AGE_FOR_GRADE)
@@ -42,6 +42,25 @@ DISTRICT_TWIN_SHARE = 0.015
 
 CLEAN_SHARE = 0.5
 """Share of district students' charter records that carry no hazard."""
+
+# NOTE: the guardian shares below are assumptions for generated data, not
+# measured ones. They are drawn from a generator of each record's own, so
+# every other value of the set is the same with or without guardians.
+DISTRICT_GUARDIAN_SHARE = 0.95
+"""Share of district records that name the child's guardians."""
+
+CHARTER_GUARDIAN_SHARE = 0.7
+"""Share of charter records that name guardians (many exports carry none)."""
+
+ONE_GUARDIAN_LISTED_SHARE = 0.4
+"""Share of records of a child with two guardians that name only one."""
+
+GUARDIAN_CHANGED_SHARE = 0.03
+"""Share of a district student's charter records naming other guardians
+(custody changed, foster care, a relative caring for the child)."""
+
+GUARDIAN_NICKNAME_SHARE = 0.05
+"""Share of charter records giving a guardian's first name as a nickname."""
 
 NONE = "none"
 HAZARDS = (
@@ -110,7 +129,12 @@ def build_linkage_set(
         if rng.random() < DISTRICT_TWIN_SHARE and len(district) < district_size:
             district.append((factory.twin(person, group), group))
     for number, (person, _group) in enumerate(district):
-        result.district.append(_view(f"D{number:07d}", person, show_ssid=True))
+        unique_id = f"D{number:07d}"
+        record = _view(unique_id, person, show_ssid=True)
+        shown = _listed_guardians(
+            random.Random(f"{seed} {unique_id}"), person, DISTRICT_GUARDIAN_SHARE
+        )
+        result.district.append(replace(record, guardians=shown))
     if incoming_seed is not None:
         rng = random.Random(incoming_seed)
         factory.rng = rng
@@ -133,9 +157,48 @@ def build_linkage_set(
                 rng, factory, schools, district, births, unique_id
             )
             result.truth[unique_id] = None
-        result.incoming.append(record)
+        result.incoming.append(
+            replace(
+                record,
+                guardians=_charter_guardians(seed, incoming_seed, record, district),
+            )
+        )
         result.hazards[unique_id] = hazard
     return result
+
+
+def _listed_guardians(
+    rng: random.Random, person: DemoPerson, share: float
+) -> tuple[tuple[str | None, str | None], ...]:
+    """Return the guardians one record names: none, one of two, or all."""
+    if rng.random() >= share or not person.guardians:
+        return ()
+    if len(person.guardians) > 1 and rng.random() < ONE_GUARDIAN_LISTED_SHARE:
+        return (rng.choice(person.guardians),)
+    return person.guardians
+
+
+def _charter_guardians(
+    seed: int,
+    incoming_seed: int | None,
+    record: Person,
+    others: list[tuple[DemoPerson, object]],
+) -> tuple[tuple[str | None, str | None], ...]:
+    """Return the guardians a charter record names, with the charter's hazards."""
+    rng = random.Random(f"{seed} {incoming_seed} {record.unique_id}")
+    if rng.random() >= CHARTER_GUARDIAN_SHARE or not record.guardians:
+        return ()
+    guardians = record.guardians
+    if rng.random() < GUARDIAN_CHANGED_SHARE:
+        return rng.choice(others)[0].guardians[:1]
+    if len(guardians) > 1 and rng.random() < ONE_GUARDIAN_LISTED_SHARE:
+        guardians = (rng.choice(guardians),)
+    if rng.random() < GUARDIAN_NICKNAME_SHARE:
+        first, surname = guardians[0]
+        nicknames = nicknames_of(first) if first else ()
+        if nicknames:
+            guardians = ((rng.choice(nicknames), surname), *guardians[1:])
+    return guardians
 
 
 def _schools(rng: random.Random, count: int) -> list[tuple[str, ...]]:
@@ -163,6 +226,7 @@ def _view(unique_id: str, person: DemoPerson, *, show_ssid: bool) -> Person:
         person.sex,
         person.postal_code,
         person.ssid if show_ssid else None,
+        person.guardians,
     )
 
 
@@ -183,7 +247,7 @@ def _other_child(
         return "twin", _view(unique_id, twin, show_ssid=shows_ssid)
     if draw < TWIN_SHARE + SAME_IDENTITY_SHARE:
         model, _group = rng.choice(district)
-        other, _ = factory.person(rng.choice(GRADES), rng.choice(schools))
+        other, other_group = factory.person(rng.choice(GRADES), rng.choice(schools))
         copy = replace(
             other,
             first_name=model.first_name,
@@ -191,6 +255,7 @@ def _other_child(
             birth_date=model.birth_date,
             sex=model.sex,
         )
+        copy.guardians = guardians_for(copy, other_group)
         return "same-name-and-birth-date", _view(unique_id, copy, show_ssid=shows_ssid)
     person, _ = factory.person(rng.choice(GRADES), rng.choice(schools))
     return "other-child", _view(unique_id, person, show_ssid=shows_ssid)

@@ -10,6 +10,7 @@ to one child, supply the matches.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Sequence
@@ -23,6 +24,10 @@ from sislink.link.engine import _table
 from sislink.link.features import Person
 from sislink.link.model import (
     DEFAULT_MODEL_FILE,
+    GUARDIAN_FIRST_NAME_IN_COMMON,
+    GUARDIAN_IN_COMMON,
+    MINIMUM_U,
+    NO_GUARDIAN_IN_COMMON,
     TRAINING_U_PAIRS,
     floor_m_probabilities,
     settings_creator,
@@ -50,7 +55,8 @@ def train(
     with two, the model learns from the pairs between them.
 
     Raises:
-        TrainingError: there are fewer than ``MINIMUM_TRAINING_ROWS`` rows.
+        TrainingError: there are fewer than ``MINIMUM_TRAINING_ROWS`` rows,
+            or expectation maximisation drove a level's m probability to 0.
     """
     total = len(people) + len(other or ())
     if total < MINIMUM_TRAINING_ROWS:
@@ -67,7 +73,21 @@ def train(
             tables.append(database.register(_table(other, "n"), table_name="b_other"))
             link_type = "link_only"
         linker = Linker(tables, settings_creator(link_type), log_level=logging.WARNING)
-        _estimate(linker, seed)
+        _estimate_u(linker, seed)
+        settings = with_guardian_u(
+            linker.misc.save_model_to_json(), guardian_u(connection, "a_index")
+        )
+        linker = Linker(tables, settings, log_level=logging.WARNING)
+        try:
+            _estimate_m(linker)
+        except ValueError as exc:
+            # Splink refuses an m probability that underflows to 0, which EM
+            # reaches when no pair of one child ever shows a level.
+            raise TrainingError(
+                "the records give no example of some comparison level for one "
+                "child, so its weight cannot be estimated; train on more records "
+                "or from more organizations"
+            ) from exc
         model: dict[str, Any] = linker.misc.save_model_to_json()
     finally:
         connection.close()
@@ -75,12 +95,74 @@ def train(
     return floor_m_probabilities(model)
 
 
-def _estimate(linker: Linker, seed: int) -> None:
+def _estimate_u(linker: Linker, seed: int) -> None:
     training = linker.training
     training.estimate_probability_two_random_records_match(
         [block_on("first_name", "surname", "birth_date")], recall=0.7
     )
     training.estimate_u_using_random_sampling(max_pairs=TRAINING_U_PAIRS, seed=seed)
+
+
+def guardian_u(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, float]:
+    """Return the u probability of each guardian level among records of one surname.
+
+    A guardian usually carries the child's surname, so two children with
+    one surname share a guardian's name far more often than two random
+    children do, and the pairs the model scores nearly all share a surname.
+    Random pairs would make a guardian in common count the surname twice.
+    Each record with guardians is paired with the next one of the same
+    surname in an order fixed by a hash of its id. Returns the levels'
+    labels with their shares; empty when there are no such pairs.
+    """
+    found = connection.execute(
+        f"""
+        WITH ordered AS (
+            SELECT surname, guardian_names, guardian_first_names,
+                   row_number() OVER (PARTITION BY surname ORDER BY hash(unique_id))
+                       AS position
+            FROM "{table}"
+            WHERE surname IS NOT NULL AND guardian_first_names IS NOT NULL
+        ),
+        pairs AS (
+            SELECT coalesce(list_has_any(l.guardian_names, r.guardian_names), false)
+                       AS same_name,
+                   list_has_any(l.guardian_first_names, r.guardian_first_names)
+                       AS same_first
+            FROM ordered l
+            JOIN ordered r ON r.surname = l.surname AND r.position = l.position + 1
+        )
+        SELECT count(*) FILTER (WHERE same_name),
+               count(*) FILTER (WHERE same_first AND NOT same_name),
+               count(*)
+        FROM pairs
+        """
+    ).fetchall()
+    same_name, same_first, total = found[0]
+    if not total:
+        return {}
+    shares = {
+        GUARDIAN_IN_COMMON: same_name / total,
+        GUARDIAN_FIRST_NAME_IN_COMMON: same_first / total,
+        NO_GUARDIAN_IN_COMMON: (total - same_name - same_first) / total,
+    }
+    return {label: max(share, MINIMUM_U) for label, share in shares.items()}
+
+
+def with_guardian_u(model: dict[str, Any], shares: dict[str, float]) -> dict[str, Any]:
+    """Return a copy of ``model`` with the guardian levels' u set to ``shares``."""
+    model = copy.deepcopy(model)
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] != "guardians":
+            continue
+        for level in comparison["comparison_levels"]:
+            share = shares.get(level.get("label_for_charts", ""))
+            if share is not None:
+                level["u_probability"] = share
+    return model
+
+
+def _estimate_m(linker: Linker) -> None:
+    training = linker.training
     training.estimate_parameters_using_expectation_maximisation(
         block_on("birth_date"), fix_u_probabilities=True
     )

@@ -111,6 +111,32 @@ def test_missing_values_are_none() -> None:
     assert row["birth_date"] is None
     assert row["ssid"] is None
     assert row["ssid_head"] is None
+    assert row["guardian_names"] is None
+    assert row["guardian_first_names"] is None
+
+
+def test_guardians_compare_by_nickname_group_and_surname() -> None:
+    guardians = (("Francisco", "Ruiz-Pérez"), ("Rosa", None), (None, "Ruiz"))
+    row = feature_row(
+        Person("1", "Ana", None, "Ruiz", "2015-03-04", guardians=guardians)
+    )
+    paco = feature_row(
+        Person(
+            "2", "Ana", None, "Ruiz", "2015-03-04", guardians=(("PACO", "ruiz perez"),)
+        )
+    )
+    group = first_name_group("francisco")
+    assert row["guardian_first_names"] == sorted([group, "rosa"])
+    assert row["guardian_names"] == [f"{group} ruizperez"]
+    assert paco["guardian_names"] == row["guardian_names"]
+
+
+def test_guardian_known_only_by_surname_is_missing() -> None:
+    row = feature_row(
+        Person("1", "Ana", None, "Ruiz", "2015-03-04", guardians=((None, "Ruiz"),))
+    )
+    assert row["guardian_first_names"] is None
+    assert row["guardian_names"] is None
 
 
 @pytest.mark.parametrize(

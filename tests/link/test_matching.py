@@ -12,17 +12,26 @@ from functools import cache
 import pytest
 
 from sislink.link.engine import LINK, NEW, Candidate, Thresholds, decide
-from sislink.link.features import Person
+from sislink.link.features import Person, first_name_group, simplify
 from sislink.link.model import default_model
 from sislink.link.standalone import match_rosters
-from sislink.link.synthetic import build_linkage_set
+from sislink.link.synthetic import LinkageSet, build_linkage_set
 
+GUARDIANS = (("Rosa", "García"), ("Luis", "López"))
 BASE = Person(
-    "D-1", "María", "José", "García López", "2014-03-05", "F", "90210", "0012345678"
+    "D-1",
+    "María",
+    "José",
+    "García López",
+    "2014-03-05",
+    "F",
+    "90210",
+    "0012345678",
+    GUARDIANS,
 )
 
 
-def _incoming(**changes: str | None) -> Person:
+def _incoming(**changes: object) -> Person:
     values = {
         "unique_id": "C-1",
         "first_name": BASE.first_name,
@@ -110,6 +119,15 @@ def test_birth_date_digit_typo_links_with_ssid() -> None:
     assert _decide(BASE, incoming)["decision"] == LINK
 
 
+def test_guardian_in_common_links_child_who_moved() -> None:
+    moved = _incoming(postal_code="93001", middle_name=None)
+    assert _decide(BASE, moved)["decision"] != LINK
+    with_guardian = _incoming(
+        postal_code="93001", middle_name=None, guardians=(("ROSA", "Garcia"),)
+    )
+    assert _decide(BASE, with_guardian)["decision"] == LINK
+
+
 MUST_NOT_LINK = {
     "twin with another first name": _incoming(
         first_name="Sofía", middle_name=None, ssid="0087654321"
@@ -117,6 +135,12 @@ MUST_NOT_LINK = {
     "twin without an ssid": _incoming(first_name="Valentina", middle_name=None),
     "same name and birth date at another school": _incoming(
         postal_code="93001", middle_name=None, ssid="0055555555"
+    ),
+    "same name and birth date at another school, other guardians": _incoming(
+        postal_code="93001", middle_name=None, guardians=(("Carmen", "García"),)
+    ),
+    "twin who shares the guardians": _incoming(
+        first_name="Valentina", middle_name=None, guardians=GUARDIANS
     ),
     "another child of the same age": _incoming(
         first_name="Olivia", middle_name=None, last_name="Smith", ssid=None
@@ -190,7 +214,34 @@ def test_linkage_set_twins_never_share_first_names() -> None:
     for twin in twins:
         birth = (twin.last_name, twin.birth_date, twin.postal_code)
         assert twin.first_name not in names[birth]
+        groups = {first_name_group(simplify(name or "")) for name in names[birth]}
+        assert first_name_group(simplify(twin.first_name or "")) not in groups
     assert all(linkage.truth[t.unique_id] is None for t in twins)
+
+
+def _guardian_overlap(linkage: LinkageSet, hazard: str) -> float:
+    """Return the share of ``hazard`` records naming a guardian of a district
+    record with the same surname and birth date, among those naming any."""
+    guardians: dict[tuple[str | None, ...], set[tuple[str | None, ...]]] = {}
+    for person in linkage.district:
+        birth = (person.last_name, person.birth_date)
+        guardians.setdefault(birth, set()).update(person.guardians)
+    records = [
+        p
+        for p in linkage.incoming
+        if linkage.hazards[p.unique_id] == hazard and p.guardians
+    ]
+    assert records
+    shared = [
+        p for p in records if set(p.guardians) & guardians[(p.last_name, p.birth_date)]
+    ]
+    return len(shared) / len(records)
+
+
+def test_linkage_set_twins_share_guardians_other_children_do_not() -> None:
+    linkage = build_linkage_set(20_000, 20_000, seed=3)
+    assert _guardian_overlap(linkage, "twin") > 0.9
+    assert _guardian_overlap(linkage, "same-name-and-birth-date") < 0.1
 
 
 @pytest.mark.parametrize(

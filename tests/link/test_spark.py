@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 
 from sislink.link.engine import Engine, IndexRows, Thresholds
-from sislink.link.features import FEATURE_COLUMNS, Person, feature_columns
+from sislink.link.features import (
+    FEATURE_COLUMNS,
+    LIST_COLUMNS,
+    Person,
+    feature_columns,
+)
 from sislink.link.model import default_model, for_dialect
 from sislink.link.synthetic import build_linkage_set
 
@@ -83,7 +88,7 @@ def _frame(spark: Any, people: list[Person], prefix: str) -> Any:
         [
             StructField(
                 name,
-                ArrayType(StringType()) if name == "surname_parts" else StringType(),
+                ArrayType(StringType()) if name in LIST_COLUMNS else StringType(),
             )
             for name in FEATURE_COLUMNS
         ]

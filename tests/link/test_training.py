@@ -1,0 +1,75 @@
+"""Training: the guardian levels' u probabilities come from records of one surname."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from sislink.link.engine import _table
+from sislink.link.features import Person
+from sislink.link.model import (
+    GUARDIAN_FIRST_NAME_IN_COMMON,
+    GUARDIAN_IN_COMMON,
+    MINIMUM_U,
+    NO_GUARDIAN_IN_COMMON,
+    untrained_model,
+)
+from sislink.link.training import guardian_u, with_guardian_u
+
+
+def _shares(people: list[Person]) -> dict[str, float]:
+    connection = duckdb.connect()
+    try:
+        connection.register("people", _table(people, "i"))
+        return guardian_u(connection, "people")
+    finally:
+        connection.close()
+
+
+def _child(number: int, surname: str, guardian: tuple[str, str] | None) -> Person:
+    guardians = (guardian,) if guardian else ()
+    return Person(str(number), "Ana", None, surname, "2015-03-04", guardians=guardians)
+
+
+def test_shared_guardian_counts_within_surname() -> None:
+    people = [_child(n, "Ruiz", ("Rosa", "Ruiz")) for n in range(4)]
+    shares = _shares(people)
+    assert shares[GUARDIAN_IN_COMMON] == 1.0
+    assert shares[GUARDIAN_FIRST_NAME_IN_COMMON] == MINIMUM_U
+    assert shares[NO_GUARDIAN_IN_COMMON] == MINIMUM_U
+
+
+def test_guardian_first_name_with_other_surname() -> None:
+    people = [
+        _child(0, "Ruiz", ("Rosa", "Ruiz")),
+        _child(1, "Ruiz", ("Rosa", "Pérez")),
+    ]
+    assert _shares(people)[GUARDIAN_FIRST_NAME_IN_COMMON] == 1.0
+
+
+def test_other_surnames_and_missing_guardians_not_paired() -> None:
+    people = [
+        _child(0, "Ruiz", ("Rosa", "Ruiz")),
+        _child(1, "Ortiz", ("Rosa", "Ruiz")),
+        _child(2, "Ruiz", None),
+    ]
+    assert _shares(people) == {}
+
+
+def test_every_pair_counted_once() -> None:
+    people = [_child(n, "Ruiz", (f"Name{n % 2}", "Ruiz")) for n in range(6)]
+    people += [_child(10 + n, "Kim", (f"Other{n}", "Kim")) for n in range(5)]
+    shares = _shares(people)
+    assert sum(shares.values()) == pytest.approx(1.0, abs=3 * MINIMUM_U)
+
+
+def test_shares_replace_guardian_u_only() -> None:
+    model = untrained_model()
+    changed = with_guardian_u(model, {GUARDIAN_IN_COMMON: 0.03})
+    levels = {
+        (comparison["output_column_name"], level.get("label_for_charts")): level
+        for comparison in changed["comparisons"]
+        for level in comparison["comparison_levels"]
+    }
+    assert levels[("guardians", GUARDIAN_IN_COMMON)]["u_probability"] == 0.03
+    assert levels[("first_name", "same first name")]["u_probability"] == 0.01
