@@ -60,7 +60,7 @@ from sislink.link.engine import (
     IndexRows,
     Thresholds,
 )
-from sislink.link.features import Person, feature_columns
+from sislink.link.features import LIST_COLUMNS, Person, feature_columns
 
 METHODS = ("sislink", "splink-default", "recordlinkage-ecm")
 DATASETS = ("students", "febrl4", "febrl3")
@@ -171,6 +171,7 @@ def _plain_splink_model(data: LinkageData) -> dict[str, Any]:
             cl.ExactMatch("gender"),
             cl.ExactMatch("postal_code"),
             cl.ExactMatch("ssid"),
+            cl.ArrayIntersectAtSizes("guardian_names", [1]),
         ],
         blocking_rules_to_generate_predictions=[
             block_on("first_name", "birth_date"),
@@ -207,8 +208,8 @@ def _ecm(data: LinkageData, thresholds: Thresholds) -> list[Decision]:
 
     left = pd.DataFrame(feature_columns(data.district)).set_index("unique_id")
     right = pd.DataFrame(feature_columns(data.incoming)).set_index("unique_id")
-    left = left.drop(columns=["surname_parts"])
-    right = right.drop(columns=["surname_parts"])
+    left = left.drop(columns=sorted(LIST_COLUMNS))
+    right = right.drop(columns=sorted(LIST_COLUMNS))
     indexer = recordlinkage.Index()
     indexer.block(["first_name_group", "birth_date"])
     indexer.block(["surname_first_part", "birth_date"])
@@ -264,6 +265,8 @@ OUTCOMES = ("linked", "linked wrongly", "review, right", "review, other", "new")
 
 FRONTIER_THRESHOLDS = (0.9, 0.95, 0.98, 0.99, 0.995, 0.997, 0.998, 0.999, 0.9995)
 FRONTIER_PRECISION = 0.9999
+REVIEW_THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
+REVIEW_RECALL = 0.998
 
 
 def score(data: LinkageData, decisions: Sequence[Decision]) -> dict[str, Any]:
@@ -272,7 +275,9 @@ def score(data: LinkageData, decisions: Sequence[Decision]) -> dict[str, Any]:
     ``by_hazard`` counts each hazard's outcomes (``OUTCOMES``). ``frontier``
     is the highest recall, and its link threshold, that linking every
     candidate at or above one of ``FRONTIER_THRESHOLDS`` would reach with a
-    precision of at least ``FRONTIER_PRECISION``.
+    precision of at least ``FRONTIER_PRECISION``. ``review_frontier`` is
+    the smallest review share, and its review threshold, that keeps recall
+    with review at ``REVIEW_RECALL`` or more when the links stay as they are.
     """
     matches = sum(1 for value in data.truth.values() if value)
     links = correct = reviews = review_correct = 0
@@ -313,6 +318,7 @@ def score(data: LinkageData, decisions: Sequence[Decision]) -> dict[str, Any]:
         "false_merges": dict(false_merges),
         "by_hazard": {hazard: dict(counts) for hazard, counts in by_hazard.items()},
         "frontier": _frontier(data, decisions, matches),
+        "review_frontier": _review_frontier(data, decisions, matches, correct),
     }
 
 
@@ -338,6 +344,26 @@ def _frontier(
                 "recall": recall,
                 "precision": right / len(chosen),
             }
+    return best
+
+
+def _review_frontier(
+    data: LinkageData, decisions: Sequence[Decision], matches: int, linked: int
+) -> dict[str, float] | None:
+    """Return the smallest review share over ``REVIEW_THRESHOLDS`` that keeps
+    recall with review at ``REVIEW_RECALL``, given ``linked`` right links."""
+    held = [
+        (d.candidate.probability, d.candidate.entity == data.truth[d.incoming_id])
+        for d in decisions
+        if d.candidate is not None and d.decision == REVIEW
+    ]
+    best = None
+    for threshold in REVIEW_THRESHOLDS:
+        chosen = [right for probability, right in held if probability >= threshold]
+        recall = (linked + sum(chosen)) / matches if matches else 1.0
+        share = len(chosen) / len(decisions) if decisions else 0.0
+        if recall >= REVIEW_RECALL and (best is None or share < best["share"]):
+            best = {"threshold": threshold, "share": share, "recall": recall}
     return best
 
 
@@ -570,6 +596,17 @@ def _details(label: str, result: dict[str, Any]) -> list[str]:
             + ", ".join(str(t) for t in FRONTIER_THRESHOLDS)
             + "."
         )
+    held = result.get("review_frontier")
+    if held is not None:
+        lines += [
+            "",
+            f"With the links as they are, the smallest review share that keeps "
+            f"recall with review at {REVIEW_RECALL} or more is {held['share']:.2%}, "
+            f"with review threshold {held['threshold']} (recall with review "
+            f"{held['recall']:.4f}); review thresholds tried: "
+            + ", ".join(str(t) for t in REVIEW_THRESHOLDS)
+            + ".",
+        ]
     return lines
 
 
