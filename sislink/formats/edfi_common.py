@@ -8,7 +8,9 @@ live here, free of either syntax.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from sislink.formats.guardians import GuardianName, guardian_fields
 from sislink.model.crosswalks import code_key
 
 NOT_A_CHARTER = "not a charter school"
@@ -70,3 +72,53 @@ def disability_fields(disabilities: list[str]) -> dict[str, str]:
     if len(disabilities) > len(DISABILITY_SLOTS):
         fields["other_disabilities"] = ";".join(disabilities[len(DISABILITY_SLOTS) :])
     return fields
+
+
+@dataclass
+class Contacts:
+    """Contacts (Data Standard 5.x) or parents (older) and their students.
+
+    Ed-Fi keeps a student's parents and guardians apart from the student, so
+    the readers store them first and add their names to each student read.
+    NOTE: both maps stay in memory, one entry per contact and association.
+    """
+
+    names: dict[str, GuardianName] = field(default_factory=dict)
+    """Each contact's names by contactUniqueId (parentUniqueId)."""
+    links: dict[str, list[tuple[tuple[bool, bool, int, int], str]]] = field(
+        default_factory=dict
+    )
+    """Each student's contacts as (rank, contact id), by studentUniqueId."""
+    associations: int = 0
+    """The associations stored so far, which keeps document order in ranks."""
+
+    def add_contact(self, contact_id: str, name: GuardianName) -> None:
+        self.names[contact_id] = name
+
+    def add_association(
+        self,
+        student_id: str,
+        contact_id: str,
+        primary: str | None,
+        priority: str | None,
+    ) -> None:
+        """Store that a contact belongs to a student, ranked for the guardian slots.
+
+        Primary contacts (``primary`` is true) come first, then contacts by
+        whole-number ``priority``, then the rest, each in document order.
+        """
+        order = (priority or "").strip()
+        rank = (
+            (primary or "").strip().casefold() not in ("true", "1"),
+            not order.isdigit(),
+            int(order) if order.isdigit() else 0,
+            self.associations,
+        )
+        self.associations += 1
+        self.links.setdefault(student_id, []).append((rank, contact_id))
+
+    def guardian_fields(self, student_id: str | None) -> dict[str, str]:
+        """Return the guardian fields of a student's first two known contacts."""
+        ranked = sorted(self.links.get(student_id or "", []))
+        names = (self.names.get(contact_id) for _rank, contact_id in ranked)
+        return guardian_fields(name for name in names if name is not None)

@@ -167,6 +167,8 @@ def test_layout_widths(record_type: str, width: int) -> None:
         ("PLAN", "23.15", PLAN, "primary_disability"),
         ("PLAN", "23.17", PLAN, "secondary_disability"),
         ("SWDS", "22.12", PROGRAM, "special_education_status"),
+        ("SINF", "2.39", STUDENT, "guardian_1_first_name"),
+        ("SINF", "2.40", STUDENT, "guardian_1_last_surname"),
     ],
 )
 def test_confirmed_positions(
@@ -556,6 +558,10 @@ ROUND_TRIP: dict[RecordKind, list[dict[str, Any]]] = {
             "birth_date": "2015-03-14",
             "sex": "M",
             "postal_code": "90012",
+            "guardian_1_first_name": "María",
+            "guardian_1_last_surname": "Peña",
+            "guardian_2_first_name": "Luis",
+            "guardian_2_last_surname": "Ortega",
             "preferred_first_name": "not carried",
         },
     ],
@@ -675,6 +681,24 @@ def test_writer_rejects_caret(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="caret"):
         get_writer("calpads")(tmp_path, lambda kind: iter([student]))
+
+
+def test_writer_puts_guardians_in_sinf(tmp_path: Path) -> None:
+    round_trip(tmp_path, ROUND_TRIP)
+
+    cells = (tmp_path / "SINF.txt").read_text(encoding="utf-8").rstrip().split("^")
+
+    assert len(cells) == 42
+    assert cells[38:42] == ["María", "Peña", "Luis", "Ortega"]
+
+
+def test_caret_error_leaves_out_the_name(tmp_path: Path) -> None:
+    student = {**ROUND_TRIP[STUDENT][0], "guardian_2_first_name": "Lu^is"}
+
+    with pytest.raises(ValueError, match="guardian_2_first_name") as raised:
+        get_writer("calpads")(tmp_path, lambda kind: iter([student]))
+
+    assert "Lu^is" not in str(raised.value)
 
 
 def test_round_trip_demo_world(tmp_path: Path) -> None:

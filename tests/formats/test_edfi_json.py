@@ -375,6 +375,108 @@ def test_delete_with_top_level_keys(tmp_path: Path) -> None:
     assert removed.key == "0042018"
 
 
+# --- contacts ------------------------------------------------------------------
+
+STUDENT_RESOURCE = {
+    "studentUniqueId": "S1",
+    "firstName": "Ana",
+    "lastSurname": "Ruiz",
+    "birthDate": "2015-03-14",
+}
+
+
+def contact_folder(tmp_path: Path, person: str, associations: list[Any]) -> Path:
+    """Return a folder with one student, three contacts and ``associations``.
+
+    ``person`` is ``contact`` (Data Standard 5.x) or ``parent`` (older).
+    """
+    plural = f"{person}s.json"
+    names = [("C1", "Rosa", "Ruiz"), ("C2", "Omar", "Haddad"), ("C3", "Lina", "Ruiz")]
+    write_json(
+        tmp_path / plural,
+        [
+            {f"{person}UniqueId": c, "firstName": first, "lastSurname": last}
+            for c, first, last in names
+        ],
+    )
+    resource = f"student{person.capitalize()}Associations.json"
+    write_json(
+        tmp_path / resource,
+        [
+            {
+                f"{person}Reference": {f"{person}UniqueId": contact_id},
+                "studentReference": {"studentUniqueId": "S1"},
+                **extra,
+            }
+            for contact_id, extra in associations
+        ],
+    )
+    write_json(tmp_path / "students.json", [STUDENT_RESOURCE])
+    return tmp_path
+
+
+def guardians_of(folder: Path) -> list[str | None]:
+    items = read_all(folder)
+    assert findings(items) == []
+    [student] = [normalized(r) for r in records(items, RecordKind.STUDENT)]
+    return [
+        student.get(f"guardian_{number}_{part}")
+        for number in (1, 2)
+        for part in ("first_name", "last_surname")
+    ]
+
+
+def test_primary_contact_comes_first(tmp_path: Path) -> None:
+    folder = contact_folder(
+        tmp_path,
+        "contact",
+        [
+            ("C1", {"contactPriority": 1}),
+            ("C2", {"primaryContactStatus": True, "contactPriority": 2}),
+            ("C3", {}),
+        ],
+    )
+
+    assert guardians_of(folder) == ["Omar", "Haddad", "Rosa", "Ruiz"]
+
+
+def test_contact_priority_orders_contacts(tmp_path: Path) -> None:
+    folder = contact_folder(
+        tmp_path,
+        "contact",
+        [("C3", {}), ("C1", {"contactPriority": 2}), ("C2", {"contactPriority": 1})],
+    )
+
+    assert guardians_of(folder) == ["Omar", "Haddad", "Rosa", "Ruiz"]
+
+
+def test_parents_of_older_standards(tmp_path: Path) -> None:
+    folder = contact_folder(tmp_path, "parent", [("C3", {}), ("C1", {})])
+
+    assert guardians_of(folder) == ["Lina", "Ruiz", "Rosa", "Ruiz"]
+
+
+def test_unknown_contact_is_no_guardian(tmp_path: Path) -> None:
+    folder = contact_folder(tmp_path, "contact", [("C9", {}), ("C2", {})])
+
+    assert guardians_of(folder) == ["Omar", "Haddad", None, None]
+
+
+def test_contact_files_cover_no_kind(tmp_path: Path) -> None:
+    folder = contact_folder(tmp_path, "contact", [("C1", {})])
+    (folder / "students.json").unlink()
+    reader = EdFiJsonReader()
+
+    files = reader.collect([folder])
+
+    assert [f.name for f in files] == [
+        "contacts.json",
+        "studentContactAssociations.json",
+    ]
+    assert reader.covered_kinds(files) == frozenset()
+    assert read_all(folder) == []
+
+
 def test_other_json_file_given_is_ignored(tmp_path: Path) -> None:
     path = write_json(tmp_path / "staffs.json", [])
 
@@ -424,6 +526,10 @@ STUDENTS: list[dict[str, Any]] = [
         "preferred_first_name": "Annie",
         "birth_date": "2014-03-09",
         "sex": "F",
+        "guardian_1_first_name": "María José",
+        "guardian_1_last_surname": "O'Neil",
+        "guardian_2_first_name": "Sam",
+        "guardian_2_last_surname": "Lee",
     },
     {
         "local_student_id": "0001002",
@@ -432,6 +538,8 @@ STUDENTS: list[dict[str, Any]] = [
         "last_surname": "Tran",
         "birth_date": "2013-11-30",
         "sex": "M",
+        "guardian_1_first_name": "Thu",
+        "guardian_1_last_surname": "Tran",
     },
 ]
 
@@ -520,6 +628,8 @@ def test_writer_file_layout(tmp_path: Path) -> None:
         "localEducationAgencies.json",
         "schools.json",
         "students.json",
+        "contacts.json",
+        "studentContactAssociations.json",
         "studentSchoolAssociations.json",
         "studentSpecialEducationProgramAssociations.json",
     ]
@@ -536,6 +646,33 @@ def test_writer_file_layout(tmp_path: Path) -> None:
     )
     [student, _other] = json.loads((tmp_path / "students.json").read_text())
     assert student["birthSexDescriptor"] == "uri://ed-fi.org/SexDescriptor#Female"
+
+
+def test_writer_writes_contacts(tmp_path: Path) -> None:
+    write(tmp_path, lambda k: iter(WRITTEN.get(k, [])))
+
+    contacts = json.loads((tmp_path / "contacts.json").read_text(encoding="utf-8"))
+    associations = json.loads(
+        (tmp_path / "studentContactAssociations.json").read_text(encoding="utf-8")
+    )
+
+    assert [c["contactUniqueId"] for c in contacts] == [
+        "H-1001-guardian-1",
+        "H-1001-guardian-2",
+        "0001002-guardian-1",
+    ]
+    assert contacts[1] == {
+        "contactUniqueId": "H-1001-guardian-2",
+        "firstName": "Sam",
+        "lastSurname": "Lee",
+    }
+    assert associations[1] == {
+        "contactReference": {"contactUniqueId": "H-1001-guardian-2"},
+        "studentReference": {"studentUniqueId": "H-1001"},
+        "primaryContactStatus": False,
+        "contactPriority": 2,
+    }
+    assert associations[0]["primaryContactStatus"] is True
 
 
 def test_writer_empty_kinds_write_empty_arrays(tmp_path: Path) -> None:

@@ -907,3 +907,66 @@ def test_disability_uri_unmapped(value: str, expected: str) -> None:
 def test_sex_descriptor_maps_back(code: str, descriptor: str) -> None:
     assert SEX_DESCRIPTOR[code] == descriptor
     assert ED_FI_GENDER.translate(descriptor) == code
+
+
+# --- contacts ------------------------------------------------------------------
+
+
+def contact_files(tmp_path: Path, person: str) -> Path:
+    """Write Student.xml and a contact interchange whose name sorts after it.
+
+    Only the reader's load order then puts the contacts before the student.
+
+    ``person`` is ``Contact`` (Data Standard 5.x) or ``Parent`` (older).
+    """
+    write_xml(
+        tmp_path / "A-Student.xml",
+        interchange(
+            "InterchangeStudent",
+            "<Student><StudentUniqueId>77</StudentUniqueId></Student>",
+        ),
+    )
+    people = (
+        f"<{person}><{person}UniqueId>C1</{person}UniqueId>"
+        f"<FirstName>Rosa</FirstName><LastSurname>Ruiz</LastSurname></{person}>"
+        f"<{person}><{person}UniqueId>C2</{person}UniqueId>"
+        "<Name><FirstName>Omar</FirstName><LastSurname>Haddad</LastSurname></Name>"
+        f"</{person}>"
+    )
+    associations = "".join(
+        f"<Student{person}Association><{person}Reference><{person}Identity>"
+        f"<{person}UniqueId>{contact_id}</{person}UniqueId></{person}Identity>"
+        f"</{person}Reference><StudentReference><StudentIdentity>"
+        "<StudentUniqueId>77</StudentUniqueId></StudentIdentity></StudentReference>"
+        f"{extra}</Student{person}Association>"
+        for contact_id, extra in (
+            ("C1", "<ContactPriority>2</ContactPriority>"),
+            ("C2", "<PrimaryContactStatus>true</PrimaryContactStatus>"),
+        )
+    )
+    write_xml(
+        tmp_path / "B-Contact.xml",
+        interchange(f"Interchange{person}", people + associations),
+    )
+    return tmp_path
+
+
+@pytest.mark.parametrize("person", ["Contact", "Parent"])
+def test_contacts_become_guardians(tmp_path: Path, person: str) -> None:
+    items = read_all(contact_files(tmp_path, person))
+
+    assert findings(items) == []
+    [student] = records(items, RecordKind.STUDENT)
+    assert student.fields["guardian_1_first_name"] == "Omar"
+    assert student.fields["guardian_1_last_surname"] == "Haddad"
+    assert student.fields["guardian_2_first_name"] == "Rosa"
+    assert student.fields["guardian_2_last_surname"] == "Ruiz"
+
+
+def test_contact_interchange_covers_nothing(tmp_path: Path) -> None:
+    folder = contact_files(tmp_path, "Contact")
+    (folder / "A-Student.xml").unlink()
+    reader = EdFiXmlReader()
+
+    assert reader.covered_kinds(reader.collect([folder])) == frozenset()
+    assert read_all(folder) == []

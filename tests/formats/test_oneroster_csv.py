@@ -173,6 +173,99 @@ def test_enrollment_fields(key: str, field: str, expected: str | None) -> None:
     assert found[key].get(field) == expected
 
 
+# --- guardians -------------------------------------------------------------
+
+AGENT_ROW = (
+    "{id},{status},,false,org-hhe,{role},{id},,{given_name},{family_name},,,,,,,,"
+)
+
+
+def with_agents(tmp_path: Path, agent_ids: str, *agents: str) -> Path:
+    """Return a bundle whose first student names ``agent_ids``, agents appended."""
+    folder = bundle(tmp_path)
+    users = folder / "users.csv"
+    replace_line(
+        users,
+        2,
+        "stu-001,,,true,org-hhe,student,aperez,{SSID:4000000001},Ana,Pérez,Lucía,"
+        f'10001,,,,"{agent_ids}",03,',
+    )
+    with users.open("a", encoding="utf-8") as handle:
+        handle.writelines(agent + "\n" for agent in agents)
+    return folder
+
+
+def agent(
+    user: str, role: str, given_name: str, family_name: str, status: str = ""
+) -> str:
+    return AGENT_ROW.format(
+        id=user,
+        status=status,
+        role=role,
+        given_name=given_name,
+        family_name=family_name,
+    )
+
+
+def first_student(folder: Path) -> dict[str, Any]:
+    students = records(read_all(folder), RecordKind.STUDENT)
+    found = {r.fields["local_student_id"]: normalized(r) for r in students}
+    return found["stu-001"]
+
+
+def test_guardians_follow_agent_order(tmp_path: Path) -> None:
+    folder = with_agents(
+        tmp_path,
+        "par-2,tch-001,par-1,par-3",
+        agent("par-1", "parent", "Rosa", "Pérez"),
+        agent("par-2", "guardian", "Omar", "Haddad"),
+        agent("par-3", "relative", "Lina", "Pérez"),
+    )
+
+    student = first_student(folder)
+
+    assert student["guardian_1_first_name"] == "Omar"
+    assert student["guardian_1_last_surname"] == "Haddad"
+    assert student["guardian_2_first_name"] == "Rosa"
+    assert student["guardian_2_last_surname"] == "Pérez"
+
+
+def test_agents_are_not_students(tmp_path: Path) -> None:
+    folder = with_agents(tmp_path, "par-1", agent("par-1", "parent", "Rosa", "Pérez"))
+
+    items = read_all(folder)
+
+    assert findings(items) == []
+    assert len(records(items, RecordKind.STUDENT)) == 3
+    skipped = [
+        (i.kind, i.provenance.line)
+        for i in items
+        if isinstance(i, Skipped) and i.provenance.file == "users.csv"
+    ]
+    assert skipped == [(RecordKind.STUDENT, 5), (RecordKind.STUDENT, 6)]
+
+
+def test_deleted_agent_is_no_guardian(tmp_path: Path) -> None:
+    folder = with_agents(
+        tmp_path,
+        "par-1,par-2",
+        agent("par-1", "parent", "Rosa", "Pérez", status="tobedeleted"),
+        agent("par-2", "guardian", "Omar", "Haddad"),
+    )
+
+    student = first_student(folder)
+
+    assert student["guardian_1_first_name"] == "Omar"
+    assert student.get("guardian_2_first_name") is None
+
+
+def test_unknown_agent_gives_no_guardian(tmp_path: Path) -> None:
+    student = first_student(with_agents(tmp_path, "par-9,tch-001"))
+
+    assert student.get("guardian_1_first_name") is None
+    assert student.get("guardian_1_last_surname") is None
+
+
 def test_two_classes_make_one_enrollment() -> None:
     enrollments = records(read_all(BULK), RecordKind.ENROLLMENT)
 
@@ -616,6 +709,10 @@ STUDENTS: list[dict[str, Any]] = [
         "last_surname": "O'Neil",
         "birth_date": "2014-03-09",
         "sex": "F",
+        "guardian_1_first_name": "María José",
+        "guardian_1_last_surname": "O'Neil",
+        "guardian_2_first_name": "Sam",
+        "guardian_2_last_surname": "Lee, Jr.",
     },
     {
         "local_student_id": "H-1002",
@@ -624,6 +721,8 @@ STUDENTS: list[dict[str, Any]] = [
         "last_surname": "Tran, Jr.",
         "birth_date": "2019-11-30",
         "sex": "M",
+        "guardian_1_first_name": "Thu",
+        "guardian_1_last_surname": "Tran",
     },
 ]
 
@@ -681,6 +780,22 @@ def test_writer_bundle_layout(tmp_path: Path) -> None:
     assert "file.classes,absent" in manifest
     reader = OneRosterCsvReader()
     assert reader.covered_kinds(reader.collect([tmp_path])) == set(WRITTEN)
+
+
+def test_writer_writes_guardian_agents(tmp_path: Path) -> None:
+    write(tmp_path, lambda k: iter(WRITTEN.get(k, [])))
+
+    with (tmp_path / "users.csv").open(encoding="utf-8", newline="") as handle:
+        users = {row["sourcedId"]: row for row in csv.DictReader(handle)}
+
+    assert users["H-1001"]["agentSourcedIds"] == ("H-1001-guardian-1,H-1001-guardian-2")
+    assert users["H-1002"]["agentSourcedIds"] == "H-1002-guardian-1"
+    guardian = users["H-1001-guardian-2"]
+    assert guardian["role"] == "guardian"
+    assert guardian["givenName"] == "Sam"
+    assert guardian["familyName"] == "Lee, Jr."
+    assert guardian["orgSourcedIds"] == "0136861"
+    assert "H-1002-guardian-2" not in users
 
 
 def test_writer_charter_reads_back_as_district(tmp_path: Path) -> None:

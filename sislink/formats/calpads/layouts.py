@@ -243,10 +243,30 @@ SINF = FileLayout(
             "Parent Guardian Highest Education Level Code",
             f"{TROUBLESHOOTING} SINF0453",
         ),
-        known("2.39", "Guardian 1 First Name", f"{TROUBLESHOOTING} SINF0453"),
-        known("2.40", "Guardian 1 Last Name", f"{TROUBLESHOOTING} SINF0453"),
-        assumed("2.41", "Guardian 2 First Name", "a second guardian after the first"),
-        assumed("2.42", "Guardian 2 Last Name", "a second guardian after the first"),
+        known(
+            "2.39",
+            "Guardian 1 First Name",
+            f"{TROUBLESHOOTING} SINF0453",
+            (STUDENT, "guardian_1_first_name"),
+        ),
+        known(
+            "2.40",
+            "Guardian 1 Last Name",
+            f"{TROUBLESHOOTING} SINF0453",
+            (STUDENT, "guardian_1_last_surname"),
+        ),
+        assumed(
+            "2.41",
+            "Guardian 2 First Name",
+            "a second guardian after the first",
+            (STUDENT, "guardian_2_first_name"),
+        ),
+        assumed(
+            "2.42",
+            "Guardian 2 Last Name",
+            "a second guardian after the first",
+            (STUDENT, "guardian_2_last_surname"),
+        ),
     ),
 )
 

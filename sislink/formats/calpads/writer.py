@@ -127,8 +127,9 @@ def format_value(kind: RecordKind, name: str, value: JsonValue) -> str:
     else:
         text = str(value)
     if any(mark in text for mark in UNSAFE):
+        # The value is left out of the message because it may be a name.
         raise ValueError(
-            f"{kind} field {name} value {text!r} contains a caret or a line break, "
-            "which a CALPADS file cannot carry"
+            f"{kind} field {name} contains a caret or a line break, which a "
+            "CALPADS file cannot carry; remove them from the value"
         )
     return text

@@ -13,18 +13,23 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from sislink.formats.edfi_common import (
+    Contacts,
     agency_kind,
     disability_fields,
     identification_field,
     order_disabilities,
 )
 from sislink.formats.edfi_json.resources import (
+    CONTACT_ASSOCIATIONS,
+    CONTACTS,
     LOCAL_EDUCATION_AGENCIES,
+    PARENTS,
     SCHOOLS,
     SPECIAL_EDUCATION_ASSOCIATIONS,
     STUDENT_SCHOOL_ASSOCIATIONS,
     STUDENTS,
 )
+from sislink.formats.guardians import GuardianName
 
 Path = tuple[str, ...]
 
@@ -172,6 +177,33 @@ def student_fields(extractor: Extractor) -> dict[str, str]:
         if value is not None and name is not None and name not in fields:
             fields[name] = value
     return fields
+
+
+def store_contact(extractor: Extractor, resource: str, contacts: Contacts) -> None:
+    """Store a contact's names, or a student-contact association, in ``contacts``.
+
+    ``resource`` is one of the joined resources: contacts and
+    studentContactAssociations, or parents and studentParentAssociations.
+    """
+    person = "contact" if resource in (CONTACTS, CONTACT_ASSOCIATIONS) else "parent"
+    unique_id = f"{person}UniqueId"
+    if resource in (CONTACTS, PARENTS):
+        contact_id = extractor.text((unique_id,))
+        if contact_id is not None:
+            name = GuardianName(
+                extractor.text(("firstName",)), extractor.text(("lastSurname",))
+            )
+            contacts.add_contact(contact_id, name)
+        return
+    contact_id = extractor.text((f"{person}Reference", unique_id))
+    student_id = extractor.text(("studentReference", "studentUniqueId"))
+    if contact_id is not None and student_id is not None:
+        contacts.add_association(
+            student_id,
+            contact_id,
+            extractor.text(("primaryContactStatus",)),
+            extractor.text(("contactPriority",)),
+        )
 
 
 def special_education_fields(extractor: Extractor) -> dict[str, str]:

@@ -7,9 +7,15 @@ from pathlib import Path
 from typing import ClassVar
 
 from sislink.formats.base import Reader, ReadItem, check_readable
-from sislink.formats.edfi_json.fields import Extractor, resource_fields
+from sislink.formats.edfi_common import Contacts
+from sislink.formats.edfi_json.fields import (
+    Extractor,
+    resource_fields,
+    store_contact,
+)
 from sislink.formats.edfi_json.resources import (
     RESOURCES,
+    STUDENTS,
     Resource,
     ResourceFile,
     load_position,
@@ -40,7 +46,9 @@ class EdFiJsonReader(Reader):
     name: ClassVar[str] = "edfi-json"
     description: ClassVar[str] = (
         "Ed-Fi ODS/API resources as JSON arrays (Data Standard 5.x): LEAs and "
-        "schools, students, studentSchoolAssociations (enrollments) and "
+        "schools, students with the names of their first two contacts (contacts "
+        "and studentContactAssociations, or parents and "
+        "studentParentAssociations), studentSchoolAssociations (enrollments) and "
         "studentSpecialEducationProgramAssociations; pages as students-1.json, "
         "students-2.json, and deletes as students-deletes.json"
     )
@@ -75,11 +83,16 @@ class EdFiJsonReader(Reader):
         return sorted(files, key=lambda path: load_position(path.name))
 
     def covered_kinds(self, files: Sequence[Path]) -> frozenset[RecordKind]:
-        """Return the kinds of the resource files; deletes files cover none."""
+        """Return the kinds of the resource files, except deletes and joined files."""
         found = (resource_file(path.name) for path in files)
-        return frozenset(f.resource.kind for f in found if f and not f.deletes)
+        return frozenset(
+            f.resource.kind
+            for f in found
+            if f and not f.deletes and not f.resource.joined
+        )
 
     def read(self, files: Sequence[Path]) -> Iterator[ReadItem]:
+        contacts = Contacts()
         for path in files:
             found = resource_file(path.name)
             if found is None:
@@ -88,10 +101,17 @@ class EdFiJsonReader(Reader):
                     provenance=Provenance(path.name), known=known
                 )
                 continue
-            yield from _read_file(path, found)
+            yield from _read_file(path, found, contacts)
 
 
-def _read_file(path: Path, found: ResourceFile) -> Iterator[ReadItem]:
+def _read_file(
+    path: Path, found: ResourceFile, contacts: Contacts
+) -> Iterator[ReadItem]:
+    """Yield the file's records, or store a joined resource's values in ``contacts``.
+
+    NOTE: deletes of contacts and their associations are not read, so they
+    change no student's guardians.
+    """
     kind = found.resource.kind
     for item in read_elements(path):
         if isinstance(item, Finding):
@@ -100,19 +120,39 @@ def _read_file(path: Path, found: ResourceFile) -> Iterator[ReadItem]:
         provenance = Provenance(path.name, element=f"[{item.index}]")
         if not isinstance(item.value, Mapping):
             yield _invalid(kind, provenance, "the array element is not an object")
+        elif found.resource.joined:
+            if not found.deletes:
+                yield from _store(found.resource, item.value, provenance, contacts)
         elif found.deletes:
             yield _removal(found.resource, item, provenance)
         else:
-            yield _record(found.resource, item.value, provenance)
+            yield _record(found.resource, item.value, provenance, contacts)
+
+
+def _store(
+    resource: Resource,
+    value: Mapping[str, object],
+    provenance: Provenance,
+    contacts: Contacts,
+) -> Iterator[ReadItem]:
+    extractor = Extractor(value)
+    store_contact(extractor, resource.name, contacts)
+    if extractor.problems:
+        yield _invalid(resource.kind, provenance, "; ".join(extractor.problems))
 
 
 def _record(
-    resource: Resource, value: Mapping[str, object], provenance: Provenance
+    resource: Resource,
+    value: Mapping[str, object],
+    provenance: Provenance,
+    contacts: Contacts,
 ) -> ReadItem:
     extractor = Extractor(value)
     fields = resource_fields(extractor, resource.name)
     if extractor.problems:
         return _invalid(resource.kind, provenance, "; ".join(extractor.problems))
+    if resource.name == STUDENTS:
+        fields.update(contacts.guardian_fields(fields.get("local_student_id")))
     return SourceRecord(resource.kind, fields, provenance, DIALECT)
 
 

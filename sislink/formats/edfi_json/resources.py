@@ -21,12 +21,14 @@ class Resource:
     """One Ed-Fi resource: its record kind and the key values of its deletes.
 
     ``delete_keys`` maps each ``keyValues`` name of a delete to the canonical
-    field of the record key.
+    field of the record key. A ``joined`` resource gives no records of its
+    own: its values are added to the records of ``kind``.
     """
 
     name: str
     kind: RecordKind
     delete_keys: tuple[tuple[str, str], ...]
+    joined: bool = False
 
 
 LOCAL_EDUCATION_AGENCIES = "localEducationAgencies"
@@ -34,6 +36,11 @@ SCHOOLS = "schools"
 STUDENTS = "students"
 STUDENT_SCHOOL_ASSOCIATIONS = "studentSchoolAssociations"
 SPECIAL_EDUCATION_ASSOCIATIONS = "studentSpecialEducationProgramAssociations"
+CONTACTS = "contacts"
+CONTACT_ASSOCIATIONS = "studentContactAssociations"
+PARENTS = "parents"
+PARENT_ASSOCIATIONS = "studentParentAssociations"
+"""Data Standard 4 and older name contacts parents."""
 
 RESOURCES: dict[str, Resource] = {
     resource.name: resource
@@ -47,6 +54,10 @@ RESOURCES: dict[str, Resource] = {
             SCHOOLS,
             RecordKind.ORGANIZATION,
             (("schoolId", "education_organization_id"),),
+        ),
+        *(
+            Resource(name, RecordKind.STUDENT, (), joined=True)
+            for name in (CONTACTS, CONTACT_ASSOCIATIONS, PARENTS, PARENT_ASSOCIATIONS)
         ),
         Resource(
             STUDENTS,
@@ -73,7 +84,8 @@ RESOURCES: dict[str, Resource] = {
         ),
     )
 }
-"""The resources read, in load order: an LEA registers before its schools."""
+"""The resources read, in load order: an LEA registers before its schools, and
+contacts before the students they are added to."""
 
 FILE_NAME = re.compile(
     r"^(?P<resource>[A-Za-z]+?)(?P<deletes>-deletes)?(?:-(?P<page>\d+))?\.json$"

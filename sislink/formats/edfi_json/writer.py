@@ -4,7 +4,8 @@ Each file is a JSON array of resource objects with Data Standard 5.x
 property names and descriptors as URIs, the shape the Ed-Fi ODS/API serves.
 Only properties that hold a canonical field are written, so an Ed-Fi API
 may reject a POST of them. enrollment_status, special_education_status and
-postal_code have no property and are not written.
+postal_code have no property and are not written. A student's guardians are
+written as contacts and studentContactAssociations.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import IO
 
 from sislink.formats.base import RecordSource, StoredRecord
 from sislink.formats.edfi_json.resources import (
+    CONTACT_ASSOCIATIONS,
+    CONTACTS,
     LOCAL_EDUCATION_AGENCIES,
     SCHOOLS,
     SPECIAL_EDUCATION_ASSOCIATIONS,
@@ -29,6 +32,7 @@ from sislink.formats.edfi_xml.descriptors import (
     disability_uri,
     sex_uri,
 )
+from sislink.formats.guardians import GuardianName, record_guardians
 from sislink.model import RecordKind
 from sislink.model.crosswalks import ED_FI_GRADE_LEVEL
 from sislink.model.records import JsonValue
@@ -145,6 +149,41 @@ def student_resource(record: StoredRecord) -> JsonObject:
             "birthDate": _text(record.get("birth_date")),
             "birthSexDescriptor": None if sex is None else sex_uri(sex),
             "studentIdentificationCodes": codes,
+        }
+    )
+
+
+def contact_resources(record: StoredRecord) -> list[tuple[JsonObject, JsonObject]]:
+    """Return a ``contacts`` and a ``studentContactAssociations`` resource per guardian.
+
+    A contact's id is the student's id with the guardian's number, so a
+    guardian of two students is written once for each of them. Guardian 1
+    is the primary contact, and each guardian's number is its contactPriority.
+    """
+    student_id = _text(record.get("local_student_id"))
+    resources: list[tuple[JsonObject, JsonObject]] = []
+    for number, guardian in record_guardians(record):
+        contact_id = f"{student_id}-guardian-{number}"
+        resources.append(
+            (
+                _contact(contact_id, guardian),
+                {
+                    "contactReference": {"contactUniqueId": contact_id},
+                    "studentReference": {"studentUniqueId": student_id},
+                    "primaryContactStatus": number == 1,
+                    "contactPriority": number,
+                },
+            )
+        )
+    return resources
+
+
+def _contact(contact_id: str, guardian: GuardianName) -> JsonObject:
+    return _compact(
+        {
+            "contactUniqueId": contact_id,
+            "firstName": guardian.first_name,
+            "lastSurname": guardian.last_surname,
         }
     )
 
@@ -302,12 +341,33 @@ def _write_organizations(
     return paths
 
 
+def _write_students(directory: Path, records: Iterable[StoredRecord]) -> list[Path]:
+    """Write students.json, contacts.json and studentContactAssociations.json."""
+    paths = [
+        directory / f"{name}.json"
+        for name in (STUDENTS, CONTACTS, CONTACT_ASSOCIATIONS)
+    ]
+    with ExitStack() as stack:
+        students, contacts, associations = (
+            _ArrayFile(stack.enter_context(path.open("w", encoding="utf-8")))
+            for path in paths
+        )
+        for record in records:
+            students.add(student_resource(record))
+            for contact, association in contact_resources(record):
+                contacts.add(contact)
+                associations.add(association)
+        for array in (students, contacts, associations):
+            array.close()
+    return paths
+
+
 def write(directory: Path, records: RecordSource) -> list[Path]:
-    """Write the organizations, students, enrollments and special-education programs."""
+    """Write organizations, students with contacts, enrollments and programs."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = _write_organizations(directory, records(RecordKind.ORGANIZATION))
+    paths += _write_students(directory, records(RecordKind.STUDENT))
     for resource, kind, build in (
-        (STUDENTS, RecordKind.STUDENT, student_resource),
         (STUDENT_SCHOOL_ASSOCIATIONS, RecordKind.ENROLLMENT, enrollment_resource),
         (
             SPECIAL_EDUCATION_ASSOCIATIONS,

@@ -14,16 +14,26 @@ from dataclasses import dataclass
 from lxml import etree
 
 from sislink.formats.edfi_common import (
+    Contacts,
     agency_kind,
     disability_fields,
     identification_field,
     order_disabilities,
 )
+from sislink.formats.guardians import GuardianName
 
 SCHOOL = "School"
 LOCAL_EDUCATION_AGENCY = "LocalEducationAgency"
 STUDENT = "Student"
 SPECIAL_EDUCATION_ASSOCIATION = "StudentSpecialEducationProgramAssociation"
+CONTACT_ELEMENTS = {
+    "Contact": "Contact",
+    "Parent": "Parent",
+    "StudentContactAssociation": "Contact",
+    "StudentParentAssociation": "Parent",
+}
+"""The person each contact element names: Contact in Data Standard 5.x,
+Parent before."""
 
 STUDENT_PATHS = {
     "local_student_id": "{*}StudentUniqueId",
@@ -174,6 +184,41 @@ def _identification_field(code: etree._Element) -> str | None:
             "{*}AssigningOrganizationIdentificationCode",
             "{*}StudentIdentificationSystem",
         )
+    )
+
+
+def store_contact(element: etree._Element, contacts: Contacts) -> None:
+    """Store a Contact's (Parent's) names, or its association with a student.
+
+    Names are read as direct children or, like Student's, inside Name.
+    """
+    name = local_name(element)
+    person = CONTACT_ELEMENTS[name]
+    unique_id = f"{{*}}{person}UniqueId"
+    if name == person:
+        contact_id = text_at(element, unique_id)
+        if contact_id is not None:
+            contacts.add_contact(
+                contact_id,
+                GuardianName(
+                    _name_part(element, "FirstName"), _name_part(element, "LastSurname")
+                ),
+            )
+        return
+    contact_id = text_at(element, f"{{*}}{person}Reference//{unique_id}")
+    student_id = text_at(element, "{*}StudentReference//{*}StudentUniqueId")
+    if contact_id is not None and student_id is not None:
+        contacts.add_association(
+            student_id,
+            contact_id,
+            text_at(element, "{*}PrimaryContactStatus"),
+            text_at(element, "{*}ContactPriority"),
+        )
+
+
+def _name_part(element: etree._Element, part: str) -> str | None:
+    return text_at(element, f"{{*}}{part}") or text_at(
+        element, f"{{*}}Name/{{*}}{part}"
     )
 
 

@@ -28,7 +28,19 @@ KIND_OF_INTERCHANGE: dict[str, RecordKind] = {
 }
 """The interchanges the reader reads, in load order, with the kind each carries."""
 
-LOAD_ORDER = list(KIND_OF_INTERCHANGE)
+CONTACT_INTERCHANGES = ("InterchangeContact", "InterchangeParent")
+"""The interchanges of contacts (Data Standard 5.x) and parents (older) with
+their student associations. They give no records of their own: the reader adds
+the contacts' names to the students. ASSUMPTION: the root names follow the
+entity names; no schema file read for this module confirms them."""
+
+LOAD_ORDER = [
+    EDUCATION_ORGANIZATION,
+    *CONTACT_INTERCHANGES,
+    STUDENT,
+    STUDENT_PROGRAM,
+]
+"""Every interchange read, in load order: contacts before the students."""
 
 PARSER_OPTIONS: dict[str, Any] = {
     "resolve_entities": False,
@@ -101,6 +113,6 @@ def sniff_interchange(path: Path) -> str | None:
 def load_position(path: Path) -> tuple[int, str]:
     """Return the sort key of ``path``: interchange load order, then file name."""
     interchange = sniff_interchange(path)
-    if interchange in KIND_OF_INTERCHANGE:
+    if interchange in LOAD_ORDER:
         return LOAD_ORDER.index(interchange), path.name
     return len(LOAD_ORDER), path.name

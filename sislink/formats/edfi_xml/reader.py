@@ -11,9 +11,11 @@ from lxml import etree
 
 from sislink.errors import InputError
 from sislink.formats.base import Reader, ReadItem, check_readable, file_error
+from sislink.formats.edfi_common import Contacts
 from sislink.formats.edfi_xml import elements
 from sislink.formats.edfi_xml.elements import OrganizationFields
 from sislink.formats.edfi_xml.interchange import (
+    CONTACT_INTERCHANGES,
     KIND_OF_INTERCHANGE,
     LOAD_ORDER,
     NAMESPACE_PREFIX,
@@ -47,11 +49,14 @@ class EdFiXmlReader(Reader):
     name: ClassVar[str] = "edfi-xml"
     description: ClassVar[str] = (
         "Ed-Fi XML interchange files (namespace http://ed-fi.org/...): schools "
-        "and LEAs from EducationOrganization, students from Student, "
+        "and LEAs from EducationOrganization, students from Student with the "
+        "names of their first two contacts from Contact (Parent in older "
+        "standards), "
         "special-education program associations from StudentProgram"
     )
     files: ClassVar[tuple[str, ...]] = (
         "EducationOrganization.xml",
+        "Contact.xml or Parent.xml",
         "Student.xml",
         "StudentProgram.xml",
         "other *.xml interchanges are reported and not read",
@@ -90,11 +95,12 @@ class EdFiXmlReader(Reader):
         )
 
     def read(self, files: Sequence[Path]) -> Iterator[ReadItem]:
+        contacts = Contacts()
         for path in files:
-            yield from _read_file(path)
+            yield from _read_file(path, contacts)
 
 
-def _read_file(path: Path) -> Iterator[ReadItem]:
+def _read_file(path: Path, contacts: Contacts) -> Iterator[ReadItem]:
     try:
         root = read_root(path)
     except etree.XMLSyntaxError as exc:
@@ -114,20 +120,20 @@ def _read_file(path: Path) -> Iterator[ReadItem]:
             f"{NAMESPACE_PREFIX}",
             line=root.line,
         )
-    elif root.name not in KIND_OF_INTERCHANGE:
+    elif root.name not in KIND_OF_INTERCHANGE and root.name not in CONTACT_INTERCHANGES:
         yield _not_read(path, root)
     else:
-        yield from _stream(path)
+        yield from _stream(path, contacts)
 
 
-def _stream(path: Path) -> Iterator[ReadItem]:
+def _stream(path: Path, contacts: Contacts) -> Iterator[ReadItem]:
     """Yield the items of each top-level element, then the file's summaries.
 
     Each handled element is cleared and its earlier siblings deleted, so the
     tree holds only what lxml has parsed ahead of the current element, however
     large the file is.
     """
-    state = _FileState(path)
+    state = _FileState(path, contacts)
     try:
         with path.open("rb") as handle:
             for _event, element in iterparse_end(handle):
@@ -148,8 +154,10 @@ def _stream(path: Path) -> Iterator[ReadItem]:
 class _FileState:
     """Per-file stream state: LEA ids, organizations awaiting a parent, skip counts."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, contacts: Contacts) -> None:
         self.file = path.name
+        self.contacts = contacts
+        """The contacts read so far, whose names go to the students."""
         self.agency_ids: dict[str, str] = {}
         """LocalEducationAgencyId by the XML ``id`` attribute of its element."""
         self.waiting: list[tuple[OrganizationFields, Provenance]] = []
@@ -171,8 +179,12 @@ class _FileState:
             if xml_id is not None and agency_id is not None:
                 self.agency_ids[xml_id] = agency_id
             yield from self._organization(organization, provenance)
+        elif name in elements.CONTACT_ELEMENTS:
+            elements.store_contact(element, self.contacts)
         elif name == elements.STUDENT:
             fields = elements.student_fields(element)
+            student_id = fields.get("local_student_id")
+            fields.update(self.contacts.guardian_fields(student_id))
             yield SourceRecord(RecordKind.STUDENT, fields, provenance, DIALECT)
         elif name == elements.SPECIAL_EDUCATION_ASSOCIATION:
             fields = elements.special_education_fields(element)

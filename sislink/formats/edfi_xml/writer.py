@@ -4,6 +4,9 @@ The files use the Ed-Fi Data Standard 5.2 namespace and element order, but
 carry only the elements that hold a canonical field (see ``builders``), so a
 validating Ed-Fi consumer may reject them. The hub's own reader reads them
 back.
+
+NOTE: guardian names are not written. Student has no element for them, and
+the Contact interchange that the reader reads them from is not written.
 """
 
 from __future__ import annotations

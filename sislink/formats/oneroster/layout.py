@@ -23,6 +23,9 @@ Assumptions, which no public source confirms, are all declared here:
   schools the way the bulk bundle did. The ``identifier`` (a school number,
   or a CDS code in some California exports) is not carried.
 - A student's grade level is the first value of the user's ``grades``.
+- A student's guardians 1 and 2 are the first two of the student's
+  ``agentSourcedIds`` that are users with a role in ``GUARDIAN_ROLES``.
+  OneRoster does not rank a student's agents.
 - The enrollment rules in ``reader``: one school enrollment per student and
   school, dated by the student's class enrollments or, without
   enrollments.csv, by the start of the latest school year in
@@ -47,6 +50,10 @@ MODES = (BULK, DELTA, ABSENT)
 ACTIVE, TO_BE_DELETED = "active", "tobedeleted"
 
 STUDENT_ROLE = "student"
+GUARDIAN_ROLES = frozenset({"parent", "guardian", "relative"})
+"""The user roles (casefolded) of a student's agents that count as guardians."""
+GUARDIAN_ROLE = "guardian"
+"""The role the writer gives a student's guardians, whose relation it does not know."""
 SCHOOL_YEAR = "schoolyear"
 """The academic session type (casefolded) whose start dates enrollments."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from sislink.formats.base import Reader, ReadItem, check_readable, file_error
+from sislink.formats.guardians import GuardianName, guardian_fields
 from sislink.formats.oneroster.fields import (
     first_grade,
     organization_id,
@@ -19,10 +20,12 @@ from sislink.formats.oneroster.fields import (
 from sislink.formats.oneroster.layout import (
     ABSENT,
     ACADEMIC_SESSIONS,
+    ACTIVE,
     BULK,
     DATA_FILES,
     DEMOGRAPHICS,
     ENROLLMENTS,
+    GUARDIAN_ROLES,
     LOCAL_ID,
     MANIFEST,
     ORGANIZATION_KINDS,
@@ -69,8 +72,10 @@ class OneRosterCsvReader(Reader):
     description: ClassVar[str] = (
         "OneRoster 1.1 CSV bundle (a folder with manifest.csv): schools and "
         "districts from orgs.csv, students from users.csv joined with "
-        "demographics.csv on sourcedId, and one school enrollment per student "
-        "and school from enrollments.csv (or, without it, from the users' "
+        "demographics.csv on sourcedId, guardians from the parent, guardian and "
+        "relative users a student's agentSourcedIds name, and one school "
+        "enrollment per student and school from enrollments.csv (or, without "
+        "it, from the users' "
         "orgSourcedIds and academicSessions.csv). Bulk files are snapshots; in "
         "delta files tobedeleted rows end records"
     )
@@ -338,11 +343,35 @@ class _Bundle:
         if path is None:
             return
         mode = self.manifest.mode(USERS)
+        self._store_agents(path, mode)
         for row in read_rows(path, self.encoding, STUDENT):
             if isinstance(row, Finding):
                 yield row
             else:
                 yield from self._user(row, mode)
+
+    def _store_agents(self, path: Path, mode: str) -> None:
+        """Store the names of the active parent, guardian and relative users.
+
+        A student may come before the agents it names, so this first pass
+        over users.csv stores them. The second pass reports the file's findings.
+        NOTE: a delta student row gets only the guardians whose rows are in
+        the same delta, so a delta that leaves them out clears the guardians.
+        """
+        for row in read_rows(path, self.encoding, None):
+            if isinstance(row, Finding):
+                continue
+            if (row.get("role") or "").casefold() not in GUARDIAN_ROLES:
+                continue
+            user = row.get(LOCAL_ID)
+            if user is not None and row_status(row, mode, None) == ACTIVE:
+                names = GuardianName(row.get("givenName"), row.get("familyName"))
+                self.scratch.add_agent(user, names)
+
+    def _guardians(self, row: Row) -> dict[str, str]:
+        """Return the guardian fields of the first two agents that are guardians."""
+        agents = (self.scratch.agent(a) for a in split_list(row.get("agentSourcedIds")))
+        return guardian_fields(agent for agent in agents if agent is not None)
 
     def _user(self, row: Row, mode: str) -> Iterator[ReadItem]:
         status = row_status(row, mode, STUDENT)
@@ -375,6 +404,7 @@ class _Bundle:
             )
         else:
             fields.update(ids)
+        fields.update(self._guardians(row))
         if user is not None:
             birth_date, sex = self.scratch.demographics(user)
             if birth_date is not None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from sislink.formats.guardians import GuardianName
+
 CACHE_KIB = 4_096
 
 SCHEMA = """
@@ -24,6 +26,7 @@ CREATE TABLE demographics (
     user TEXT PRIMARY KEY, birth_date TEXT, sex TEXT
 );
 CREATE TABLE users (user TEXT PRIMARY KEY, grade TEXT);
+CREATE TABLE agents (user TEXT PRIMARY KEY, first_name TEXT, last_name TEXT);
 CREATE TABLE memberships (
     user TEXT, school TEXT, file TEXT, line INTEGER, deleted INTEGER,
     PRIMARY KEY (user, school)
@@ -126,6 +129,20 @@ class Scratch:
             "SELECT grade FROM users WHERE user = ?", (user,)
         ).fetchone()
         return None if row is None else row[0]
+
+    def add_agent(self, user: str, guardian: GuardianName) -> None:
+        """Store a parent's, guardian's or relative's names; the last row wins."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO agents VALUES (?, ?, ?)",
+            (user, guardian.first_name, guardian.last_surname),
+        )
+
+    def agent(self, user: str) -> GuardianName | None:
+        """Return the names of agent ``user``, or None if no guardian has that id."""
+        row = self._db.execute(
+            "SELECT first_name, last_name FROM agents WHERE user = ?", (user,)
+        ).fetchone()
+        return None if row is None else GuardianName(row[0], row[1])
 
     def add_membership(
         self, user: str, school: str, file: str, line: int, deleted: bool

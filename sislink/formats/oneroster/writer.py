@@ -2,7 +2,9 @@
 
 The bundle contains manifest.csv, orgs.csv, users.csv, demographics.csv and
 enrollments.csv, every file bulk. Each school enrollment becomes one class
-enrollment in a homeroom class named after the school. NOTE: classes.csv is
+enrollment in a homeroom class named after the school. Each guardian of a
+student becomes a user with role guardian, which the student's
+agentSourcedIds lists. NOTE: classes.csv is
 not written (the manifest lists it absent), so a strict OneRoster validator
 reports the class references as unresolved; sislink's reader does not need
 them. Fields OneRoster 1.1 has no column for are not written: entry and exit
@@ -16,12 +18,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sislink.formats.base import RecordSource, StoredRecord
+from sislink.formats.guardians import GuardianName, record_guardians
 from sislink.formats.oneroster.layout import (
     COLUMNS,
     DATA_FILES,
     DEMOGRAPHICS,
     DISTRICT_ID_TYPE,
     ENROLLMENTS,
+    GUARDIAN_ROLE,
     MANIFEST,
     ORGS,
     STATE_ID_TYPE,
@@ -159,7 +163,13 @@ def _write_students(
         for record in students:
             user = text(record.get("local_student_id"))
             grade, school_ids = schools.of(user)
-            users.writerow(_user_row(record, grade, school_ids))
+            agents = [
+                (f"{user}-guardian-{number}", guardian)
+                for number, guardian in record_guardians(record)
+            ]
+            users.writerow(_user_row(record, grade, school_ids, agents))
+            for agent_id, guardian in agents:
+                users.writerow(_agent_row(agent_id, guardian, school_ids))
             sex = text(record.get("sex"))
             values = {
                 "sourcedId": user,
@@ -170,7 +180,12 @@ def _write_students(
     return [demographics_path, users_path]
 
 
-def _user_row(record: StoredRecord, grade: str | None, schools: list[str]) -> list[str]:
+def _user_row(
+    record: StoredRecord,
+    grade: str | None,
+    schools: list[str],
+    agents: list[tuple[str, GuardianName]],
+) -> list[str]:
     user = text(record.get("local_student_id"))
     ids = [
         f"{{{id_type}:{text(record.get(field))}}}"
@@ -190,7 +205,26 @@ def _user_row(record: StoredRecord, grade: str | None, schools: list[str]) -> li
         "givenName": text(record.get("first_name")),
         "familyName": text(record.get("last_surname")),
         "middleName": text(record.get("middle_name")),
+        "agentSourcedIds": ",".join(agent_id for agent_id, _guardian in agents),
         "grades": GRADE.get(grade, grade) if grade else "",
+    }
+    return [values.get(column, "") for column in COLUMNS[USERS]]
+
+
+def _agent_row(agent_id: str, guardian: GuardianName, schools: list[str]) -> list[str]:
+    """Return the users.csv row of a student's guardian, at the student's schools.
+
+    The id is the student's id with the guardian's number, so a guardian of
+    two students is written once for each of them.
+    """
+    values = {
+        "sourcedId": agent_id,
+        "enabledUser": "false",
+        "orgSourcedIds": ",".join(schools),
+        "role": GUARDIAN_ROLE,
+        "username": agent_id,
+        "givenName": guardian.first_name or "",
+        "familyName": guardian.last_surname or "",
     }
     return [values.get(column, "") for column in COLUMNS[USERS]]
 
