@@ -115,7 +115,7 @@ def test_missing_values_are_none() -> None:
     assert row["guardian_first_names"] is None
 
 
-def test_guardians_compare_by_nickname_group_and_surname() -> None:
+def test_guardian_features_nickname_and_surname() -> None:
     guardians = (("Francisco", "Ruiz-Pérez"), ("Rosa", None), (None, "Ruiz"))
     row = feature_row(
         Person("1", "Ana", None, "Ruiz", "2015-03-04", guardians=guardians)
@@ -131,7 +131,7 @@ def test_guardians_compare_by_nickname_group_and_surname() -> None:
     assert paco["guardian_names"] == row["guardian_names"]
 
 
-def test_guardian_known_only_by_surname_is_missing() -> None:
+def test_surname_only_guardian_is_missing() -> None:
     row = feature_row(
         Person("1", "Ana", None, "Ruiz", "2015-03-04", guardians=((None, "Ruiz"),))
     )

@@ -119,7 +119,7 @@ def test_birth_date_digit_typo_links_with_ssid() -> None:
     assert _decide(BASE, incoming)["decision"] == LINK
 
 
-def test_guardian_in_common_links_child_who_moved() -> None:
+def test_shared_guardian_links_moved_child() -> None:
     moved = _incoming(postal_code="93001", middle_name=None)
     assert _decide(BASE, moved)["decision"] != LINK
     with_guardian = _incoming(
@@ -238,7 +238,7 @@ def _guardian_overlap(linkage: LinkageSet, hazard: str) -> float:
     return len(shared) / len(records)
 
 
-def test_linkage_set_twins_share_guardians_other_children_do_not() -> None:
+def test_twins_share_guardians_namesakes_not() -> None:
     linkage = build_linkage_set(20_000, 20_000, seed=3)
     assert _guardian_overlap(linkage, "twin") > 0.9
     assert _guardian_overlap(linkage, "same-name-and-birth-date") < 0.1
