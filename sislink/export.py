@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, select
 
-from sislink.errors import UsageError
+from sislink.errors import InputError, UsageError
 from sislink.formats import WRITERS
 from sislink.model import RecordKind
 from sislink.model.records import JsonValue
@@ -96,6 +96,7 @@ def export(
 
     Raises:
         UsageError: the format cannot be written or the organization is unknown.
+        InputError: a stored value cannot be written in the format.
         StoreError: the database cannot be used.
     """
     name = writer_name(format_name)
@@ -108,7 +109,17 @@ def export(
             if not held:
                 continue
             source = _RecordSource(connection, organization.id, name in CSV_FORMATS)
-            result.files += write(out / organization.code, source)
+            try:
+                result.files += write(out / organization.code, source)
+            except ValueError as exc:
+                # Writers raise ValueError for a stored value their format
+                # cannot carry, such as a caret in a CALPADS field.
+                raise InputError(
+                    f"cannot export organization {organization.code} as {name}: "
+                    f"{exc}; the files in {out / organization.code} are incomplete"
+                ) from exc
+            finally:
+                source.close()
             result.records[organization.code] = source.written
             left_out = {
                 kind: count
@@ -175,12 +186,23 @@ class _RecordSource:
         # vendor mappings) keep the latest only, so they write fewer.
         self.written: dict[str, int] = {}
         self.requested: set[str] = set()
+        self._open: list[Generator[Mapping[str, JsonValue], None, None]] = []
 
     def __call__(self, kind: RecordKind) -> Iterator[Mapping[str, JsonValue]]:
         self.requested.add(kind.value)
-        return self._records(kind)
+        records = self._records(kind)
+        self._open.append(records)
+        return records
 
-    def _records(self, kind: RecordKind) -> Iterator[Mapping[str, JsonValue]]:
+    def close(self) -> None:
+        """Close the queries of records a writer has not read to the end."""
+        for records in self._open:
+            records.close()
+        self._open.clear()
+
+    def _records(
+        self, kind: RecordKind
+    ) -> Generator[Mapping[str, JsonValue], None, None]:
         columns = record_versions.c
         query = (
             select(columns.data)
@@ -193,9 +215,11 @@ class _RecordSource:
             .execution_options(yield_per=5_000)
         )
         count = 0
-        for (data,) in self._connection.execute(query):
-            count += 1
-            yield _neutralized(data) if self._neutral else data
+        # The with block closes the cursor when close() stops the generator early.
+        with self._connection.execute(query) as result:
+            for (data,) in result:
+                count += 1
+                yield _neutralized(data) if self._neutral else data
         if count:
             self.written[kind.value] = count
 

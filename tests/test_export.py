@@ -197,3 +197,34 @@ def test_cli_export_names_left_out_kinds(
     assert json.loads(data.stdout)["left_out"] == {
         ALPHA: {"special_education_program": 1}
     }
+
+
+def test_cli_export_reports_unwritable_value(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    with engine.begin() as connection:
+        add_organization(connection, ALPHA, "Alpha Charter", "charter")
+    sent = tmp_path / "sent"
+    caret = {**student("A7", "Ana", "Li"), "guardian_1_last_surname": "Li^Ruiz"}
+    write_kind(sent, RecordKind.STUDENT, [caret])
+    submit(engine, SubmissionRequest(ALPHA, "sislink-csv", [sent]))
+
+    done = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            database_url,
+            "export",
+            "-f",
+            "calpads",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+
+    assert done.exit_code == 1
+    assert "internal error" not in done.output
+    assert f"organization {ALPHA}" in done.output
+    assert "local id A7" in done.output
+    assert "guardian_1_last_surname" in done.output
+    assert "Li^Ruiz" not in done.output

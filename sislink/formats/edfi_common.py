@@ -61,7 +61,7 @@ def order_disabilities(entries: Iterable[tuple[str | None, str | None]]) -> list
         if descriptor is None:
             continue
         text = (order_text or "").strip()
-        order = int(text) if text.isdigit() else None
+        order = int(text) if text.isdecimal() else None
         ranked.append((order is None, order or 0, position, descriptor))
     return [entry[3] for entry in sorted(ranked)]
 
@@ -110,8 +110,8 @@ class Contacts:
         order = (priority or "").strip()
         rank = (
             (primary or "").strip().casefold() not in ("true", "1"),
-            not order.isdigit(),
-            int(order) if order.isdigit() else 0,
+            not order.isdecimal(),
+            int(order) if order.isdecimal() else 0,
             self.associations,
         )
         self.associations += 1

@@ -230,12 +230,12 @@ def guardian_features(
     names: list[str] = []
     firsts: list[str] = []
     for first, last in guardians:
-        given = _simplified(first)
+        given = _guardian_name(first, GUARDIAN_FIRST_NAME_PLACEHOLDERS)
         if given is None:
             continue
         group = first_name_group(given)
         firsts.append(group)
-        surname = _simplified(last)
+        surname = _guardian_name(last, GUARDIAN_NAME_PLACEHOLDERS)
         if surname:
             names.append(f"{group} {surname.replace(' ', '')}")
     return {
@@ -249,6 +249,39 @@ def _simplified(value: str | None) -> str | None:
     if text is None:
         return None
     return simplify(text) or None
+
+
+NOT_APPLICABLE = frozenset({"n/a", "n.a.", "n.a", "#n/a"})
+"""Spellings of "not applicable", checked before punctuation is dropped, as
+the simplified form ``na`` is also a surname."""
+
+GUARDIAN_NAME_PLACEHOLDERS = frozenset(
+    {"unknown", "unk", "none", "null", "tbd", "test", "xx", "xxx"}
+    | {"notgiven", "notprovided", "notavailable", "notapplicable", "noname"}
+    | {"refused", "declined"}
+)
+"""Simplified guardian names, without spaces, that mean the name is missing."""
+
+GUARDIAN_FIRST_NAME_PLACEHOLDERS = GUARDIAN_NAME_PLACEHOLDERS | frozenset(
+    {"parent", "guardian", "parentguardian", "mother", "father", "mom", "dad"}
+)
+"""Placeholders in a guardian's first name. Parent is also a surname, so
+these words do not count as placeholders in a guardian's surname."""
+
+
+def _guardian_name(value: str | None, placeholders: frozenset[str]) -> str | None:
+    """Return a guardian's simplified name, None when missing or a placeholder.
+
+    Two records of different children that both read "Unknown" or "N/A"
+    would otherwise share a guardian.
+    """
+    text = _blank(value)
+    if text is None or text.casefold() in NOT_APPLICABLE:
+        return None
+    simplified = simplify(text)
+    if not simplified or simplified.replace(" ", "") in placeholders:
+        return None
+    return simplified
 
 
 def feature_columns(people: Iterable[Person]) -> dict[str, list[object]]:

@@ -38,6 +38,13 @@ log = logging.getLogger(__name__)
 MINIMUM_TRAINING_ROWS = 50
 """Fewer rows than this give no useful estimate: training is refused."""
 
+MINIMUM_GUARDIAN_PAIRS = 1_000
+"""Pairs of one surname, both naming guardians, needed to estimate the
+guardian levels' u. Fewer pairs keep the model's default u, because a few
+pairs of siblings would give a guardian in common a u near 1 and turn "no
+guardian in common" into strong evidence of a match. At a share of 3%,
+1,000 pairs give a standard error of about a fifth of the share."""
+
 
 class TrainingError(ValueError):
     """The records cannot support an estimate (too few, or no pairs)."""
@@ -74,9 +81,8 @@ def train(
             link_type = "link_only"
         linker = Linker(tables, settings_creator(link_type), log_level=logging.WARNING)
         _estimate_u(linker, seed)
-        settings = with_guardian_u(
-            linker.misc.save_model_to_json(), guardian_u(connection, "a_index")
-        )
+        shares = guardian_u(connection, "a_index", minimum_pairs=MINIMUM_GUARDIAN_PAIRS)
+        settings = with_guardian_u(linker.misc.save_model_to_json(), shares)
         linker = Linker(tables, settings, log_level=logging.WARNING)
         try:
             _estimate_m(linker)
@@ -103,7 +109,9 @@ def _estimate_u(linker: Linker, seed: int) -> None:
     training.estimate_u_using_random_sampling(max_pairs=TRAINING_U_PAIRS, seed=seed)
 
 
-def guardian_u(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, float]:
+def guardian_u(
+    connection: duckdb.DuckDBPyConnection, table: str, *, minimum_pairs: int = 1
+) -> dict[str, float]:
     """Return the u probability of each guardian level among records of one surname.
 
     A guardian usually carries the child's surname, so two children with
@@ -112,7 +120,8 @@ def guardian_u(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, f
     Random pairs would make a guardian in common count the surname twice.
     Each record with guardians is paired with the next one of the same
     surname in an order fixed by a hash of its id. Returns the levels'
-    labels with their shares; empty when there are no such pairs.
+    labels with their shares; empty, with a warning logged, when there are
+    fewer than ``minimum_pairs`` such pairs.
     """
     found = connection.execute(
         f"""
@@ -138,7 +147,14 @@ def guardian_u(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, f
         """
     ).fetchall()
     same_name, same_first, total = found[0]
-    if not total:
+    if total < minimum_pairs:
+        log.warning(
+            "guardian levels keep their default u probabilities: %d pairs of "
+            "records with one surname both name guardians, fewer than the %d "
+            "needed to estimate them; train again once more records name guardians",
+            total,
+            minimum_pairs,
+        )
         return {}
     shares = {
         GUARDIAN_IN_COMMON: same_name / total,

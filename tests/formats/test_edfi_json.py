@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from sislink.cli import app
 from sislink.formats.base import ReadItem
+from sislink.formats.edfi_common import order_disabilities
 from sislink.formats.edfi_json import EdFiJsonReader
 from sislink.formats.edfi_json.writer import write
 from sislink.model import (
@@ -448,6 +449,22 @@ def test_contact_priority_orders_contacts(tmp_path: Path) -> None:
     )
 
     assert guardians_of(folder) == ["Omar", "Haddad", "Rosa", "Ruiz"]
+
+
+def test_contact_priority_of_other_digits(tmp_path: Path) -> None:
+    folder = contact_folder(
+        tmp_path,
+        "contact",
+        [("C1", {"contactPriority": "²"}), ("C2", {"contactPriority": "\u0661"})],
+    )
+
+    assert guardians_of(folder) == ["Omar", "Haddad", "Rosa", "Ruiz"]
+
+
+def test_disability_order_of_other_digits() -> None:
+    ordered = order_disabilities([("Autism", "²"), ("Deaf", "\u0661")])
+
+    assert ordered == ["Deaf", "Autism"]
 
 
 def test_parents_of_older_standards(tmp_path: Path) -> None:

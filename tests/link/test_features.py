@@ -140,6 +140,45 @@ def test_surname_only_guardian_is_missing() -> None:
 
 
 @pytest.mark.parametrize(
+    "guardian",
+    [
+        ("Unknown", "Unknown"),
+        ("N/A", "n/a"),
+        ("NONE", "Ruiz"),
+        ("Not Given", "Ruiz"),
+        ("Parent/Guardian", "Ruiz"),
+        ("Mother", "Ruiz"),
+        ("-", "Ruiz"),
+    ],
+)
+def test_guardian_placeholder_is_missing(guardian: tuple[str, str]) -> None:
+    row = feature_row(
+        Person("1", "Ana", None, "Ruiz", "2015-03-04", guardians=(guardian,))
+    )
+    assert row["guardian_first_names"] is None
+    assert row["guardian_names"] is None
+
+
+@pytest.mark.parametrize(
+    ("guardian", "name"),
+    [
+        (("Rosa", "Unknown"), None),
+        (("Rosa", "N.A."), None),
+        (("Min", "Na"), "min na"),
+        (("Rosa", "Parent"), "rosa parent"),
+    ],
+)
+def test_guardian_surname_placeholder(
+    guardian: tuple[str, str], name: str | None
+) -> None:
+    row = feature_row(
+        Person("1", "Ana", None, "Ruiz", "2015-03-04", guardians=(guardian,))
+    )
+    assert row["guardian_first_names"] is not None
+    assert row["guardian_names"] == ([name] if name else None)
+
+
+@pytest.mark.parametrize(
     ("first", "second", "shared"),
     [
         ("fernando", "fernanda", True),

@@ -7,6 +7,7 @@ work as they do on a real index.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -126,6 +127,13 @@ def test_shared_guardian_links_moved_child() -> None:
         postal_code="93001", middle_name=None, guardians=(("ROSA", "Garcia"),)
     )
     assert _decide(BASE, with_guardian)["decision"] == LINK
+
+
+def test_placeholder_guardians_never_link_namesake() -> None:
+    unknown = (("Unknown", "Unknown"), ("N/A", "N/A"))
+    district = replace(BASE, middle_name=None, ssid=None, guardians=unknown)
+    namesake = _incoming(postal_code="93001", middle_name=None, guardians=unknown)
+    assert _decide(district, namesake)["decision"] != LINK
 
 
 MUST_NOT_LINK = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import pytest
 
@@ -14,7 +16,8 @@ from sislink.link.model import (
     NO_GUARDIAN_IN_COMMON,
     untrained_model,
 )
-from sislink.link.training import guardian_u, with_guardian_u
+from sislink.link.synthetic import build_linkage_set
+from sislink.link.training import guardian_u, train, with_guardian_u
 
 
 def _shares(people: list[Person]) -> dict[str, float]:
@@ -73,3 +76,27 @@ def test_shares_replace_guardian_u_only() -> None:
     }
     assert levels[("guardians", GUARDIAN_IN_COMMON)]["u_probability"] == 0.03
     assert levels[("first_name", "same first name")]["u_probability"] == 0.01
+
+
+def test_few_guardian_pairs_keep_default_u() -> None:
+    linkage = build_linkage_set(500, 150, seed=5)
+    district = [replace(person, guardians=()) for person in linkage.district]
+    for number in (0, 1):
+        district[number] = replace(
+            district[number], last_name="Zyx", guardians=(("Rosa", "Zyx"),)
+        )
+    incoming = [replace(person, guardians=()) for person in linkage.incoming]
+    levels = {
+        level.get("label_for_charts"): level
+        for comparison in train(district, incoming)["comparisons"]
+        if comparison["output_column_name"] == "guardians"
+        for level in comparison["comparison_levels"]
+    }
+    default = {
+        level.get("label_for_charts"): level
+        for comparison in untrained_model()["comparisons"]
+        if comparison["output_column_name"] == "guardians"
+        for level in comparison["comparison_levels"]
+    }
+    for label in (GUARDIAN_IN_COMMON, NO_GUARDIAN_IN_COMMON):
+        assert levels[label]["u_probability"] == default[label]["u_probability"]

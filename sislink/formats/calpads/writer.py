@@ -92,7 +92,14 @@ def _write_file(
 ) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         for row in rows:
-            handle.write("^".join(_line(layout, row, students)) + "\r\n")
+            try:
+                cells = _line(layout, row, students)
+            except ValueError as exc:
+                local_id = row.get("local_student_id") or "none"
+                raise ValueError(
+                    f"{path.name}, student with local id {local_id}: {exc}"
+                ) from exc
+            handle.write("^".join(cells) + "\r\n")
 
 
 def _line(layout: FileLayout, row: StoredRecord, students: StudentFields) -> list[str]:
