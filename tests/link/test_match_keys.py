@@ -364,7 +364,7 @@ def test_stale_keys_rebuilt_by_matcher(hub: Engine) -> None:
     assert_keys_current(hub)
 
 
-def test_concurrent_rebuilds_of_stale_keys_both_commit(hub: Engine) -> None:
+def test_concurrent_stale_key_rebuilds_commit(hub: Engine) -> None:
     if hub.dialect.name != "postgresql":
         pytest.skip("SQLite runs one writer at a time by design")
     with hub.begin() as connection:
