@@ -423,7 +423,9 @@ def link_train(
     try:
         model = train(people, seed=seed)
     except TrainingError as exc:
-        raise InputError(f"{exc}: load the roster and submissions first") from exc
+        raise InputError(
+            f"{exc}; train once the roster and the charters' submissions are loaded"
+        ) from exc
     with translate_errors(engine), engine.begin() as connection:
         model_id = save_model(
             connection,

@@ -79,11 +79,15 @@ class Reader(ABC):
 
 
 def file_error(path: Path, message: str, fix: str, line: int | None = None) -> Finding:
-    """Return an error finding about a whole file, which rejects the submission."""
+    """Return an error finding about a whole file, which rejects the submission.
+
+    ``message`` says what is wrong with the file, without naming it: the
+    finding's provenance names the file, and every view shows it first.
+    """
     return Finding(
         code="file-unreadable",
         severity=Severity.ERROR,
-        message=f"{path.name}: {message}",
+        message=message,
         fix=fix,
         provenance=Provenance(path.name, line),
     )

@@ -59,7 +59,9 @@ def train(
     """Return a trained model for ``people`` alone, or linked with ``other``.
 
     With one roster, it is deduplicated against itself (the person index);
-    with two, the model learns from the pairs between them.
+    with two, the model learns from the pairs between them. A level that no
+    training pair shows keeps its prior m probability; Splink's warnings
+    about such levels are not passed on.
 
     Raises:
         TrainingError: there are fewer than ``MINIMUM_TRAINING_ROWS`` rows,
@@ -79,11 +81,11 @@ def train(
         if other is not None:
             tables.append(database.register(_table(other, "n"), table_name="b_other"))
             link_type = "link_only"
-        linker = Linker(tables, settings_creator(link_type), log_level=logging.WARNING)
+        linker = Linker(tables, settings_creator(link_type), log_level=logging.ERROR)
         _estimate_u(linker, seed)
         shares = guardian_u(connection, "a_index", minimum_pairs=MINIMUM_GUARDIAN_PAIRS)
         settings = with_guardian_u(linker.misc.save_model_to_json(), shares)
-        linker = Linker(tables, settings, log_level=logging.WARNING)
+        linker = Linker(tables, settings, log_level=logging.ERROR)
         try:
             _estimate_m(linker)
         except ValueError as exc:

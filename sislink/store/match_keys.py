@@ -132,17 +132,30 @@ def rebuild_keys(connection: Connection) -> int:
     return count
 
 
+REBUILD_LOCK = 0x5157_4B45_5953
+"""PostgreSQL advisory lock key that one key rebuild at a time holds."""
+
+
 def ensure_current_keys(connection: Connection) -> None:
     """Rebuild the stored keys if they were computed with other rules or features.
 
-    NOTE: two PostgreSQL transactions that find stale keys at once both
-    rebuild them, and the second to commit fails on the key set's primary key.
+    On PostgreSQL a transaction that finds the keys stale takes an advisory
+    lock held until it ends, then looks again: a second transaction waits
+    for the first to commit its rebuild and then finds the keys current.
     """
     from sislink.link.keys import rules_fingerprint
 
+    fingerprint = rules_fingerprint()
     stored = connection.execute(select(match_key_sets.c.fingerprint)).scalar()
-    if stored == rules_fingerprint():
+    if stored == fingerprint:
         return
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK}
+        )
+        stored = connection.execute(select(match_key_sets.c.fingerprint)).scalar()
+        if stored == fingerprint:
+            return
     log.info("blocking keys are stale: rebuilding them for every index student")
     count = rebuild_keys(connection)
     log.info("blocking keys rebuilt for %d index students", count)

@@ -239,13 +239,13 @@ def test_folder_without_export_is_missing_file(tmp_path: Path) -> None:
     reader = get_reader("powerschool-csv")
     found = list(reader.read([]))
     assert found[0].code == "file-unreadable"  # type: ignore[union-attr]
-    assert "students*.csv" in found[0].message  # type: ignore[union-attr]
+    assert found[0].provenance.file == "students*.csv"  # type: ignore[union-attr]
 
 
 def test_file_of_other_name_rejected(tmp_path: Path) -> None:
     path = write_csv(tmp_path, HEADER, GOOD, name="roster.csv")
     found = findings(read_all(path), "file-unreadable")
-    assert any("roster.csv" in f.message for f in found)
+    assert any(f.provenance and f.provenance.file == "roster.csv" for f in found)
 
 
 def test_student_without_enrollment(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ Every storage test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,11 @@ from sislink.pipeline import SubmissionRequest, submit
 from sislink.store.database import _alembic_config, create_store_engine
 from sislink.store.history import NewVersion, canonical_json, digest, insert_versions
 from sislink.store.identity import list_decisions, load_replacements, replacements_for
-from sislink.store.match_keys import candidate_versions, index_size
+from sislink.store.match_keys import (
+    candidate_versions,
+    ensure_current_keys,
+    index_size,
+)
 from sislink.store.organizations import add_organization, get_organization
 from sislink.store.persons import IdentifierType, create_persons
 from sislink.store.schema import (
@@ -356,6 +361,32 @@ def test_stale_keys_rebuilt_by_matcher(hub: Engine) -> None:
         charter = get_organization(connection, CHARTER)
         (outcome,) = IndexMatcher().match(connection, charter, [record])
     assert outcome.decision == "link"
+    assert_keys_current(hub)
+
+
+def test_concurrent_stale_key_rebuilds_commit(hub: Engine) -> None:
+    if hub.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time by design")
+    with hub.begin() as connection:
+        connection.execute(update(match_key_sets).values(fingerprint="older rules"))
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with hub.begin() as connection:
+                ensure_current_keys(connection)
+        except BaseException as exc:
+            errors.append(exc)
+
+    with hub.begin() as first:
+        ensure_current_keys(first)
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        waiting.join(timeout=2)
+        assert waiting.is_alive(), "the second rebuild did not wait for the first"
+    waiting.join(timeout=60)
+    assert not waiting.is_alive()
+    assert errors == []
     assert_keys_current(hub)
 
 
