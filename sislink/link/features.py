@@ -224,20 +224,21 @@ def guardian_features(
 ) -> dict[str, list[str] | None]:
     """Return the guardians' first-name groups, and group and surname together.
 
-    A guardian known only by surname adds nothing: surnames of guardians
-    mostly repeat the child's, which the surname comparison already weighs.
+    Only a guardian with both names counts. One known by surname alone adds
+    nothing, because guardians' surnames mostly repeat the child's. One
+    known by first name alone would meet the level of a guardian with
+    another surname, which is not what the records say.
     """
     names: list[str] = []
     firsts: list[str] = []
     for first, last in guardians:
         given = _guardian_name(first, GUARDIAN_FIRST_NAME_PLACEHOLDERS)
-        if given is None:
+        surname = _guardian_name(last, GUARDIAN_NAME_PLACEHOLDERS)
+        if given is None or surname is None:
             continue
         group = first_name_group(given)
         firsts.append(group)
-        surname = _guardian_name(last, GUARDIAN_NAME_PLACEHOLDERS)
-        if surname:
-            names.append(f"{group} {surname.replace(' ', '')}")
+        names.append(f"{group} {surname.replace(' ', '')}")
     return {
         "guardian_names": sorted(set(names)) or None,
         "guardian_first_names": sorted(set(firsts)) or None,

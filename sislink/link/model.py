@@ -461,15 +461,29 @@ def for_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
 
 
 def floor_m_probabilities(model: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of ``model`` with every estimated m at least ``MINIMUM_M``.
+    """Return a copy of ``model`` with every estimated m floored at ``MINIMUM_M``.
 
-    Levels whose m probability is fixed keep it.
+    Levels whose m probability is fixed keep it. The estimated m of each
+    comparison are then scaled so that its m probabilities add up to 1:
+    expectation maximisation estimates them beside the fixed ones as if
+    those were not there.
     """
     changed = copy.deepcopy(model)
     for comparison in changed["comparisons"]:
+        estimated = []
+        fixed_total = 0.0
         for level in comparison["comparison_levels"]:
             m = level.get("m_probability")
-            fixed = level.get("fix_m_probability")
-            if m is not None and not level.get("is_null_level") and not fixed:
+            if m is None or level.get("is_null_level"):
+                continue
+            if level.get("fix_m_probability"):
+                fixed_total += float(m)
+            else:
                 level["m_probability"] = max(float(m), MINIMUM_M)
+                estimated.append(level)
+        estimated_total = sum(level["m_probability"] for level in estimated)
+        if estimated and fixed_total < 1.0:
+            scale = (1.0 - fixed_total) / estimated_total
+            for level in estimated:
+                level["m_probability"] *= scale
     return changed

@@ -14,6 +14,7 @@ from sislink.link.model import (
     GUARDIAN_IN_COMMON,
     MINIMUM_U,
     NO_GUARDIAN_IN_COMMON,
+    floor_m_probabilities,
     untrained_model,
 )
 from sislink.link.synthetic import build_linkage_set
@@ -100,3 +101,21 @@ def test_few_guardian_pairs_keep_default_u() -> None:
     }
     for label in (GUARDIAN_IN_COMMON, NO_GUARDIAN_IN_COMMON):
         assert levels[label]["u_probability"] == default[label]["u_probability"]
+
+
+def test_estimated_m_scaled_beside_fixed_m() -> None:
+    levels = [
+        {"is_null_level": True},
+        {"m_probability": 0.999999},
+        {"m_probability": 0.0},
+        {"m_probability": 0.01, "fix_m_probability": True},
+        {"m_probability": 0.1, "fix_m_probability": True},
+    ]
+    model = {"comparisons": [{"comparison_levels": levels}]}
+    changed = floor_m_probabilities(model)["comparisons"][0]["comparison_levels"]
+    total = sum(level.get("m_probability", 0.0) for level in changed)
+    assert total == pytest.approx(1.0)
+    assert changed[3]["m_probability"] == 0.01
+    assert changed[4]["m_probability"] == 0.1
+    assert changed[2]["m_probability"] > 0.0
+    assert changed[1]["m_probability"] == pytest.approx(0.89, abs=0.001)
