@@ -121,14 +121,17 @@ def guardian_u(
     children do, and the pairs the model scores nearly all share a surname.
     Random pairs would make a guardian in common count the surname twice.
     Each record with guardians is paired with the next one of the same
-    surname in an order fixed by a hash of its id. Returns the levels'
+    surname in an order fixed by a hash of its id. A pair with the same
+    first-name group and birth date is left out: it is nearly always two
+    records of one child, whose guardians agree. Returns the levels'
     labels with their shares; empty, with a warning logged, when there are
     fewer than ``minimum_pairs`` such pairs.
     """
     found = connection.execute(
         f"""
         WITH ordered AS (
-            SELECT surname, guardian_names, guardian_first_names,
+            SELECT surname, first_name_group, birth_date,
+                   guardian_names, guardian_first_names,
                    row_number() OVER (PARTITION BY surname ORDER BY hash(unique_id))
                        AS position
             FROM "{table}"
@@ -141,6 +144,8 @@ def guardian_u(
                        AS same_first
             FROM ordered l
             JOIN ordered r ON r.surname = l.surname AND r.position = l.position + 1
+            WHERE l.first_name_group IS DISTINCT FROM r.first_name_group
+               OR l.birth_date IS DISTINCT FROM r.birth_date
         )
         SELECT count(*) FILTER (WHERE same_name),
                count(*) FILTER (WHERE same_first AND NOT same_name),

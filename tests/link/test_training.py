@@ -32,7 +32,16 @@ def _shares(people: list[Person]) -> dict[str, float]:
 
 def _child(number: int, surname: str, guardian: tuple[str, str] | None) -> Person:
     guardians = (guardian,) if guardian else ()
-    return Person(str(number), "Ana", None, surname, "2015-03-04", guardians=guardians)
+    born = f"2015-03-{number % 28 + 1:02d}"
+    return Person(str(number), "Ana", None, surname, born, guardians=guardians)
+
+
+def test_records_of_one_child_not_paired() -> None:
+    child = _child(0, "Ruiz", ("Rosa", "Ruiz"))
+    again = Person(
+        "1", "ANA", None, "Ruiz", child.birth_date, guardians=child.guardians
+    )
+    assert _shares([child, again]) == {}
 
 
 def test_shared_guardian_counts_within_surname() -> None:
