@@ -215,26 +215,30 @@ def feature_row(person: Person) -> dict[str, object]:
         "ssid_head": ssid[:5] if ssid and len(ssid) >= 8 else None,
         "ssid_tail": ssid[-5:] if ssid and len(ssid) >= 8 else None,
         "ssid_ends": ssid[:4] + ssid[-4:] if ssid and len(ssid) >= 8 else None,
-        **guardian_features(person.guardians),
+        **guardian_features(person.guardians, own_name=(first, last)),
     }
 
 
 def guardian_features(
     guardians: Iterable[tuple[str | None, str | None]],
+    own_name: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, list[str] | None]:
     """Return the guardians' first-name groups, and group and surname together.
 
     Only a guardian with both names counts. One known by surname alone adds
     nothing, because guardians' surnames mostly repeat the child's. One
     known by first name alone would meet the level of a guardian with
-    another surname, which is not what the records say.
+    another surname, which is not what the records say. A guardian named
+    as the child (``own_name``, simplified) is left out too: a system that
+    fills the field with the student would make two namesakes share a
+    guardian.
     """
     names: list[str] = []
     firsts: list[str] = []
     for first, last in guardians:
         given = _guardian_name(first, GUARDIAN_FIRST_NAME_PLACEHOLDERS)
         surname = _guardian_name(last, GUARDIAN_NAME_PLACEHOLDERS)
-        if given is None or surname is None:
+        if given is None or surname is None or (given, surname) == own_name:
             continue
         group = first_name_group(given)
         firsts.append(group)

@@ -131,8 +131,10 @@ def test_guardian_features_nickname_and_surname() -> None:
     assert paco["guardian_names"] == row["guardian_names"]
 
 
-@pytest.mark.parametrize("guardian", [(None, "Ruiz"), ("Marisol", None)])
-def test_guardian_with_one_name_is_missing(guardian: tuple[str | None, ...]) -> None:
+@pytest.mark.parametrize(
+    "guardian", [(None, "Ruiz"), ("Marisol", None), ("ANA", "Ruiz"), ("Ána", "ruiz")]
+)
+def test_guardian_one_name_or_own_missing(guardian: tuple[str | None, ...]) -> None:
     row = feature_row(
         Person("1", "Ana", None, "Ruiz", "2015-03-04", guardians=(guardian,))
     )
