@@ -20,7 +20,7 @@ from sislink.demo.defects import mistype_ssid
 from sislink.demo.entities import Person as DemoPerson
 from sislink.demo.names import nicknames_of, strip_accents
 from sislink.demo.students import StudentFactory, guardians_for, misspell
-from sislink.link.features import Person
+from sislink.link.features import GUARDIAN_FIELDS, Person
 
 GRADES = tuple(AGE_FOR_GRADE)
 SCHOOL_SIZE = 800
@@ -352,4 +352,9 @@ def student_data(person: Person) -> dict[str, str]:
         "sex": person.gender,
         "postal_code": person.postal_code,
     }
+    for (first_field, last_field), (first, last) in zip(
+        GUARDIAN_FIELDS, person.guardians, strict=False
+    ):
+        fields[first_field] = first
+        fields[last_field] = last
     return {name: value for name, value in fields.items() if value is not None}

@@ -13,10 +13,15 @@ from functools import cache
 import pytest
 
 from sislink.link.engine import LINK, NEW, Candidate, Thresholds, decide
-from sislink.link.features import Person, first_name_group, simplify
+from sislink.link.features import (
+    Person,
+    first_name_group,
+    person_from_student,
+    simplify,
+)
 from sislink.link.model import default_model
 from sislink.link.standalone import match_rosters
-from sislink.link.synthetic import LinkageSet, build_linkage_set
+from sislink.link.synthetic import LinkageSet, build_linkage_set, student_data
 
 GUARDIANS = (("Rosa", "García"), ("Luis", "López"))
 BASE = Person(
@@ -207,6 +212,15 @@ def test_linkage_set_incoming_seed_keeps_district() -> None:
     assert training.district == measured.district
     assert training.incoming != measured.incoming
     assert build_linkage_set(2000, 300, seed=7).incoming == measured.incoming
+
+
+def test_student_data_reads_back_as_person() -> None:
+    linkage = build_linkage_set(2000, 500, seed=7)
+    people = [*linkage.district, *linkage.incoming]
+    assert any(person.guardians for person in people)
+    for person in people:
+        data = student_data(person)
+        assert person_from_student(person.unique_id, data) == person
 
 
 def test_linkage_set_twins_never_share_first_names() -> None:
