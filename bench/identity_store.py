@@ -20,6 +20,7 @@ it holds another.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import time
 from collections.abc import Sequence
@@ -29,15 +30,16 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, select, text
 
+from sislink.link import features, synthetic, training
 from sislink.link.engine import Candidate, Decision, Thresholds
 from sislink.link.features import Person
 from sislink.link.matcher import IndexMatcher
 from sislink.link.model import untrained_model
-from sislink.link.synthetic import build_linkage_set, student_data
+from sislink.link.synthetic import build_linkage_set, student_data, student_versions
 from sislink.link.training import train
 from sislink.model import Provenance, Record, RecordKind
 from sislink.store.database import create_store_engine, migrate
-from sislink.store.history import NewVersion, canonical_json, digest, insert_versions
+from sislink.store.history import insert_versions
 from sislink.store.identity import newest_model, save_model
 from sislink.store.match_keys import ensure_current_keys
 from sislink.store.organizations import add_organization, get_organization
@@ -74,19 +76,22 @@ def trained_model(district: Sequence[Person], seed: int, cache: Path) -> dict[st
     This stands for ``sislink link train`` run on an index that already
     contains earlier charter records: the sample pairs the same district with
     charter records drawn from another seed, so the measured incoming
-    records are never trained on. The model is cached in ``cache`` under a
-    name that changes with the model's comparisons and the sizes.
+    records are never trained on. The sample has at most as many records
+    as the district, since half of its records copy district students. The
+    model is cached in ``cache`` under a name that changes with the model's
+    comparisons, the training and feature code, the generator and the sizes.
     """
+    size = min(TRAINING_INCOMING, len(district))
     recipe = json.dumps(untrained_model(), sort_keys=True)
-    recipe += f"|{len(district)}|{TRAINING_INCOMING}|{seed}"
+    for module in (training, features, synthetic):
+        recipe += inspect.getsource(module)
+    recipe += f"|{len(district)}|{size}|{seed}"
     tag = hashlib.sha256(recipe.encode()).hexdigest()[:16]
     path = cache / f"identity-model-{len(district)}-{tag}.json"
     if path.is_file():
         cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return cached
-    sample = build_linkage_set(
-        len(district), TRAINING_INCOMING, seed, incoming_seed=seed + 1
-    )
+    sample = build_linkage_set(len(district), size, seed, incoming_seed=seed + 1)
     model = train(district, sample.incoming)
     cache.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(model), encoding="utf-8")
@@ -110,6 +115,9 @@ def prepare_index(url: str, district: Sequence[Person], model: dict[str, Any]) -
                 {"code": DISTRICT},
             ).scalar_one()
             if found:
+                # NOTE: a cached index is reused whichever generator wrote it:
+                # after changing sislink.link.synthetic, delete the cache folder
+                # and the bench_identity_* PostgreSQL schema.
                 # A cached index keyed by older rules is re-keyed here, untimed,
                 # not inside the measured match.
                 ensure_current_keys(connection)
@@ -125,22 +133,9 @@ def prepare_index(url: str, district: Sequence[Person], model: dict[str, Any]) -
             for start in range(0, len(district), INSERT_BATCH):
                 batch = district[start : start + INSERT_BATCH]
                 persons = create_persons(connection, len(batch), submission_id)
-                versions = []
-                for person, person_id in zip(batch, persons, strict=True):
-                    data_json = canonical_json(student_data(person))
-                    versions.append(
-                        NewVersion(
-                            RecordKind.STUDENT.value,
-                            person.unique_id,
-                            person_id,
-                            data_json,
-                            digest(data_json),
-                            None,
-                            "students.csv",
-                            start + len(versions) + 2,
-                            None,
-                        )
-                    )
+                versions = student_versions(
+                    batch, persons, "students.csv", first_line=start + 2
+                )
                 insert_versions(connection, district_id, submission_id, versions)
             _store_model(connection, model)
         return True

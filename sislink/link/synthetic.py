@@ -13,6 +13,7 @@ id, so an evaluation can count false merges per hazard.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from sislink.demo.dates import AGE_FOR_GRADE, FIRST_ROUND_AS_OF, SCHOOL_YEAR_START
@@ -21,6 +22,8 @@ from sislink.demo.entities import Person as DemoPerson
 from sislink.demo.names import nicknames_of, strip_accents
 from sislink.demo.students import StudentFactory, guardians_for, misspell
 from sislink.link.features import GUARDIAN_FIELDS, Person
+from sislink.model import RecordKind
+from sislink.store.history import NewVersion, canonical_json, digest
 
 GRADES = tuple(AGE_FOR_GRADE)
 SCHOOL_SIZE = 800
@@ -131,10 +134,10 @@ def build_linkage_set(
     for number, (person, _group) in enumerate(district):
         unique_id = f"D{number:07d}"
         record = _view(unique_id, person, show_ssid=True)
-        shown = _listed_guardians(
+        listed = _listed_guardians(
             random.Random(f"{seed} {unique_id}"), person, DISTRICT_GUARDIAN_SHARE
         )
-        result.district.append(replace(record, guardians=shown))
+        result.district.append(replace(record, guardians=listed))
     if incoming_seed is not None:
         rng = random.Random(incoming_seed)
         factory.rng = rng
@@ -358,3 +361,35 @@ def student_data(person: Person) -> dict[str, str]:
         fields[first_field] = first
         fields[last_field] = last
     return {name: value for name, value in fields.items() if value is not None}
+
+
+def student_versions(
+    people: Sequence[Person],
+    person_ids: Sequence[int],
+    source_file: str | None = None,
+    first_line: int = 2,
+) -> list[NewVersion]:
+    """Return the student record versions that store ``people`` as ``person_ids``.
+
+    With ``source_file``, each version's provenance is a line of that file,
+    from ``first_line`` on, in the order of ``people``.
+    """
+    versions = []
+    for line, (person, person_id) in enumerate(
+        zip(people, person_ids, strict=True), start=first_line
+    ):
+        data_json = canonical_json(student_data(person))
+        versions.append(
+            NewVersion(
+                RecordKind.STUDENT.value,
+                person.unique_id,
+                person_id,
+                data_json,
+                digest(data_json),
+                None,
+                source_file,
+                line if source_file else None,
+                None,
+            )
+        )
+    return versions

@@ -34,12 +34,12 @@ from sislink.link.keys import (
 )
 from sislink.link.matcher import IndexMatcher
 from sislink.link.model import BLOCKING_KEYS, default_model
-from sislink.link.synthetic import build_linkage_set, student_data
+from sislink.link.synthetic import build_linkage_set, student_data, student_versions
 from sislink.link.trusted import NoMatcher
 from sislink.model import Provenance, Record, RecordKind
 from sislink.pipeline import SubmissionRequest, submit
 from sislink.store.database import _alembic_config, create_store_engine
-from sislink.store.history import NewVersion, canonical_json, digest, insert_versions
+from sislink.store.history import canonical_json, insert_versions
 from sislink.store.identity import list_decisions, load_replacements, replacements_for
 from sislink.store.match_keys import (
     candidate_versions,
@@ -458,22 +458,7 @@ def _store_district(engine: Engine, district: list[Person]) -> None:
             .returning(submissions.c.id)
         ).scalar_one()
         persons = create_persons(connection, len(district), submission_id)
-        versions = []
-        for person, person_id in zip(district, persons, strict=True):
-            data_json = canonical_json(student_data(person))
-            versions.append(
-                NewVersion(
-                    RecordKind.STUDENT.value,
-                    person.unique_id,
-                    person_id,
-                    data_json,
-                    digest(data_json),
-                    None,
-                    None,
-                    None,
-                    None,
-                )
-            )
+        versions = student_versions(district, persons)
         insert_versions(connection, organization_id, submission_id, versions)
 
 
