@@ -596,14 +596,15 @@ def _details(label: str, result: dict[str, Any]) -> list[str]:
             + ", ".join(str(t) for t in FRONTIER_THRESHOLDS)
             + "."
         )
-    held = result.get("review_frontier")
-    if held is not None:
+    reviewed = result.get("review_frontier")
+    if reviewed is not None:
         lines += [
             "",
             f"With the links as they are, the smallest review share that keeps "
-            f"recall with review at {REVIEW_RECALL} or more is {held['share']:.2%}, "
-            f"with review threshold {held['threshold']} (recall with review "
-            f"{held['recall']:.4f}); review thresholds tried: "
+            f"recall with review at {REVIEW_RECALL} or more is "
+            f"{reviewed['share']:.2%}, with review threshold "
+            f"{reviewed['threshold']} (recall with review "
+            f"{reviewed['recall']:.4f}); review thresholds tried: "
             + ", ".join(str(t) for t in REVIEW_THRESHOLDS)
             + ".",
         ]

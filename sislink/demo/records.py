@@ -12,6 +12,7 @@ from collections.abc import Callable
 from sislink.demo.dates import add_years, iso, ordinal
 from sislink.demo.deliveries import DeliveryCalendar, service_deliveries
 from sislink.demo.entities import Membership, Organization, SpecialEducation
+from sislink.formats.guardians import GuardianName, guardian_fields
 from sislink.model import RecordKind
 from sislink.model.records import JsonValue
 
@@ -57,21 +58,9 @@ def student_rows(membership: Membership, _: DeliveryCalendar) -> list[Row]:
             "birth_date": person.birth_date,
             "sex": person.sex,
             "postal_code": person.postal_code,
-            **guardian_fields(person.guardians),
+            **guardian_fields(GuardianName(*pair) for pair in person.guardians),
         }
     ]
-
-
-def guardian_fields(guardians: tuple[tuple[str, str], ...]) -> dict[str, str | None]:
-    """Return the canonical guardian fields for up to two guardians."""
-    fields: dict[str, str | None] = {}
-    for number in (1, 2):
-        first, last = (
-            guardians[number - 1] if len(guardians) >= number else (None, None)
-        )
-        fields[f"guardian_{number}_first_name"] = first
-        fields[f"guardian_{number}_last_surname"] = last
-    return fields
 
 
 def enrollment_rows(membership: Membership, _: DeliveryCalendar) -> list[Row]:

@@ -42,16 +42,12 @@ NAME_VARIANT_SHARE = 0.03
 """Share of charter students whose charter spells the name differently."""
 
 SECOND_GUARDIAN_SHARE = 0.6
-"""Share of children with a second parent or guardian on record.
-
-NOTE: an assumption for generated data, not a measured share.
-"""
+"""Share of children with a second parent or guardian on record: an
+assumption for generated data, not a measured share."""
 
 OTHER_SURNAME_GUARDIAN_SHARE = 0.2
-"""Share of guardians whose surname is not the child's (nor a part of it).
-
-NOTE: an assumption for generated data, not a measured share.
-"""
+"""Share of guardians whose surname is not the child's (nor a part of it):
+an assumption for generated data, not a measured share."""
 
 
 def _name_group(first_name: str) -> str:
@@ -145,17 +141,17 @@ class StudentFactory:
         """
         rng = self.rng
         sex = rng.choices("FMX", cum_weights=SEX_CUMULATIVE)[0]
-        taken = {_name_group(name) for name in (person.first_name, *siblings)}
+        sibling_groups = {_name_group(name) for name in (person.first_name, *siblings)}
         first = person.first_name
         for _ in range(10):
             first = pick_first_name(rng, group, sex)
-            if _name_group(first) not in taken:
+            if _name_group(first) not in sibling_groups:
                 break
-        if _name_group(first) in taken:
+        if _name_group(first) in sibling_groups:
             first = next(
                 name
                 for name in ("Gemma", "Jacob", "Hazel", "Jonah", "Wren", "Silas")
-                if _name_group(name) not in taken
+                if _name_group(name) not in sibling_groups
             )
         return Person(
             first,

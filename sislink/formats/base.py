@@ -81,8 +81,9 @@ class Reader(ABC):
 def file_error(path: Path, message: str, fix: str, line: int | None = None) -> Finding:
     """Return an error finding about a whole file, which rejects the submission.
 
-    ``message`` says what is wrong with the file, without naming it: the
-    finding's provenance names the file, and every view shows it first.
+    ``message`` describes what is wrong with the file without naming it,
+    because the finding's provenance names the file and every view shows it
+    first.
     """
     return Finding(
         code="file-unreadable",

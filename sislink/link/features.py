@@ -228,7 +228,7 @@ def guardian_features(
     Only a guardian with both names counts. One known by surname alone adds
     nothing, because guardians' surnames mostly repeat the child's. One
     known by first name alone would meet the level of a guardian with
-    another surname, which is not what the records say. A guardian named
+    another surname, which the records do not show. A guardian named
     as the child (``own_name``, simplified) is left out too: a system that
     fills the field with the student would make two namesakes share a
     guardian.
@@ -236,11 +236,13 @@ def guardian_features(
     names: list[str] = []
     firsts: list[str] = []
     for first, last in guardians:
-        given = _guardian_name(first, GUARDIAN_FIRST_NAME_PLACEHOLDERS)
+        guardian_first = _guardian_name(first, GUARDIAN_FIRST_NAME_PLACEHOLDERS)
         surname = _guardian_name(last, GUARDIAN_NAME_PLACEHOLDERS)
-        if given is None or surname is None or (given, surname) == own_name:
+        if guardian_first is None or surname is None:
             continue
-        group = first_name_group(given)
+        if (guardian_first, surname) == own_name:
+            continue
+        group = first_name_group(guardian_first)
         firsts.append(group)
         names.append(f"{group} {surname.replace(' ', '')}")
     return {

@@ -112,10 +112,10 @@ def _guardians(
     """Return the guardians named in ``row``: first names with their surnames."""
     found = []
     for first, last in positions:
-        given = row[first].strip()
+        first_name = row[first].strip()
         surname = row[last].strip() if last is not None else ""
-        if given:
-            found.append((given, surname or None))
+        if first_name:
+            found.append((first_name, surname or None))
     return tuple(found)
 
 

@@ -21,7 +21,8 @@ from sislink.demo.defects import mistype_ssid
 from sislink.demo.entities import Person as DemoPerson
 from sislink.demo.names import nicknames_of, strip_accents
 from sislink.demo.students import StudentFactory, guardians_for, misspell
-from sislink.link.features import GUARDIAN_FIELDS, Person
+from sislink.formats.guardians import GuardianName, guardian_fields
+from sislink.link.features import Person
 from sislink.model import RecordKind
 from sislink.store.history import NewVersion, canonical_json, digest
 
@@ -46,7 +47,7 @@ DISTRICT_TWIN_SHARE = 0.015
 CLEAN_SHARE = 0.5
 """Share of district students' charter records that carry no hazard."""
 
-# NOTE: the guardian shares below are assumptions for generated data, not
+# The guardian shares below are assumptions for generated data, not
 # measured ones. They are drawn from a generator of each record's own, so
 # every other value of the set is the same with or without guardians.
 DISTRICT_GUARDIAN_SHARE = 0.95
@@ -355,11 +356,7 @@ def student_data(person: Person) -> dict[str, str]:
         "sex": person.gender,
         "postal_code": person.postal_code,
     }
-    for (first_field, last_field), (first, last) in zip(
-        GUARDIAN_FIELDS, person.guardians, strict=False
-    ):
-        fields[first_field] = first
-        fields[last_field] = last
+    fields.update(guardian_fields(GuardianName(*pair) for pair in person.guardians))
     return {name: value for name, value in fields.items() if value is not None}
 
 

@@ -60,7 +60,7 @@ def train(
 
     With one roster, it is deduplicated against itself (the person index);
     with two, the model learns from the pairs between them. A level that no
-    training pair shows keeps its prior m probability; Splink's warnings
+    training pair shows keeps its prior m probability. Splink's warnings
     about such levels are not passed on.
 
     Raises:
@@ -89,7 +89,7 @@ def train(
         try:
             _estimate_m(linker)
         except ValueError as exc:
-            # Splink refuses an m probability that underflows to 0, which EM
+            # Splink rejects an m probability that underflows to 0, which EM
             # reaches when no pair of one child ever shows a level.
             raise TrainingError(
                 "the records give no example of some comparison level for one "

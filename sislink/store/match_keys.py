@@ -133,14 +133,14 @@ def rebuild_keys(connection: Connection) -> int:
 
 
 REBUILD_LOCK = 0x5157_4B45_5953
-"""PostgreSQL advisory lock key that one key rebuild at a time holds."""
+"""PostgreSQL advisory lock key, taken by one key rebuild at a time."""
 
 
 def ensure_current_keys(connection: Connection) -> None:
     """Rebuild the stored keys if they were computed with other rules or features.
 
     On PostgreSQL a transaction that finds the keys stale takes an advisory
-    lock held until it ends, then looks again: a second transaction waits
+    lock kept until it ends, then checks again. A second transaction waits
     for the first to commit its rebuild and then finds the keys current.
     """
     from sislink.link.keys import rules_fingerprint
