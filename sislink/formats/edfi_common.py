@@ -122,3 +122,8 @@ class Contacts:
         ranked = sorted(self.links.get(student_id or "", []))
         names = (self.names.get(contact_id) for _rank, contact_id in ranked)
         return guardian_fields(name for name in names if name is not None)
+
+    def names_unknown_contact(self, student_id: str | None) -> bool:
+        """Return whether a student's associations name a contact not stored."""
+        links = self.links.get(student_id or "", [])
+        return any(contact_id not in self.names for _rank, contact_id in links)

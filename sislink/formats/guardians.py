@@ -8,13 +8,18 @@ decides.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
+from sislink.model import Finding, Provenance, RecordKind
 from sislink.model.records import JsonValue
+from sislink.validate import rules
 
 SLOTS = (1, 2)
 """The guardian numbers the student record has fields for."""
+
+SHOWN_PLACES = 5
+"""How many student records an unresolved-guardian finding names by position."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,65 @@ def record_guardians(record: Mapping[str, JsonValue]) -> list[tuple[int, Guardia
         if first or last:
             found.append((number, GuardianName(first, last)))
     return found
+
+
+@dataclass
+class UnresolvedGuardians:
+    """The student records of one file that name guardians the submission lacks.
+
+    They make one finding for the whole file, not one per student, because
+    some sources link every student to guardians they never export. The
+    finding names the records by line or element position only, so that no
+    student's name or identifier reaches the report.
+    """
+
+    links: str
+    """The field or elements naming a student's guardians, such as agentSourcedIds."""
+    guardians: str
+    """The rows or elements the source should send so that the links resolve."""
+    count: int = 0
+    places: list[Provenance] = field(default_factory=list)
+    """The first ``SHOWN_PLACES`` student records counted."""
+
+    def add(self, student: Provenance) -> None:
+        """Count a student record that names at least one guardian not found."""
+        self.count += 1
+        if len(self.places) < SHOWN_PLACES:
+            self.places.append(student)
+
+    def summary(self) -> Iterator[Finding]:
+        """Yield the file's one warning, or nothing when every guardian was found."""
+        if not self.places:
+            return
+        yield rules.GUARDIAN_REFERENCE_UNRESOLVED.finding(
+            kind=RecordKind.STUDENT,
+            provenance=self.places[0],
+            count=self.count,
+            links=self.links,
+            places=_positions(self.places, self.count),
+            guardians=self.guardians,
+        )
+
+
+def _positions(places: list[Provenance], count: int) -> str:
+    """Return ``at lines 4 and 9, and in 3 more records``, or element positions.
+
+    Lines are named when every place has one, as in CSV and XML files, and
+    element positions otherwise, as in JSON files.
+    """
+    lines = [place.line for place in places]
+    if all(line is not None for line in lines):
+        noun, positions = "line", [str(line) for line in lines]
+    else:
+        noun, positions = "element", [place.element or "?" for place in places]
+    if len(positions) == 1:
+        text = f"at {noun} {positions[0]}"
+    else:
+        text = f"at {noun}s {', '.join(positions[:-1])} and {positions[-1]}"
+    hidden = count - len(positions)
+    if hidden:
+        text += f", and in {hidden} more record{'s' if hidden > 1 else ''}"
+    return text
 
 
 def _text(value: JsonValue) -> str | None:

@@ -239,6 +239,18 @@ PARENT_REFERENCE_UNRESOLVED = _rule(
     (RecordKind.ORGANIZATION,),
 )
 
+GUARDIAN_REFERENCE_UNRESOLVED = _rule(
+    "guardian-reference-unresolved",
+    W,
+    "{count} student record(s) name guardians in {links} that the submission "
+    "does not contain, so those guardians were left out ({places})",
+    "send {guardians}, or remove the links to guardians that the source "
+    "system does not export",
+    HUB + "; one finding per file, because some sources link guardians they "
+    "never export",
+    (RecordKind.STUDENT,),
+)
+
 # Field rules: one value at a time.
 
 STATE_ID_INVALID = _rule(

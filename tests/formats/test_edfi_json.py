@@ -26,8 +26,10 @@ from sislink.formats.edfi_json.writer import write
 from sislink.model import (
     KINDS,
     Finding,
+    Provenance,
     RecordKind,
     Removed,
+    Severity,
     Skipped,
     SourceRecord,
 )
@@ -419,6 +421,10 @@ def contact_folder(tmp_path: Path, person: str, associations: list[Any]) -> Path
 def guardians_of(folder: Path) -> list[str | None]:
     items = read_all(folder)
     assert findings(items) == []
+    return student_guardians(items)
+
+
+def student_guardians(items: list[ReadItem]) -> list[str | None]:
     [student] = [normalized(r) for r in records(items, RecordKind.STUDENT)]
     return [
         student.get(f"guardian_{number}_{part}")
@@ -476,7 +482,82 @@ def test_parents_of_older_standards(tmp_path: Path) -> None:
 def test_unknown_contact_is_no_guardian(tmp_path: Path) -> None:
     folder = contact_folder(tmp_path, "contact", [("C9", {}), ("C2", {})])
 
-    assert guardians_of(folder) == ["Omar", "Haddad", None, None]
+    items = read_all(folder)
+
+    assert student_guardians(items) == ["Omar", "Haddad", None, None]
+    assert [f.code for f in findings(items)] == [UNRESOLVED]
+
+
+UNRESOLVED = "guardian-reference-unresolved"
+
+
+def unresolved_folder(tmp_path: Path, person: str, links: dict[str, str]) -> Path:
+    """Return a folder with contact C1, students S1 to S4 and ``links``.
+
+    ``links`` maps student ids to the contact id each one's association names.
+    """
+    write_json(
+        tmp_path / f"{person}s.json",
+        [{f"{person}UniqueId": "C1", "firstName": "Rosa", "lastSurname": "Ruiz"}],
+    )
+    write_json(
+        tmp_path / f"student{person.capitalize()}Associations.json",
+        [
+            {
+                f"{person}Reference": {f"{person}UniqueId": contact_id},
+                "studentReference": {"studentUniqueId": student_id},
+            }
+            for student_id, contact_id in links.items()
+        ],
+    )
+    students = [{**STUDENT_RESOURCE, "studentUniqueId": f"S{n}"} for n in range(1, 5)]
+    write_json(tmp_path / "students.json", students)
+    return tmp_path
+
+
+@pytest.mark.parametrize("person", ["contact", "parent"])
+def test_unknown_contacts_one_warning(tmp_path: Path, person: str) -> None:
+    links = {"S1": "C9", "S2": "C1", "S3": "C8", "S9": "C7"}
+    folder = unresolved_folder(tmp_path, person, links)
+
+    items = read_all(folder)
+
+    [warning] = findings(items, UNRESOLVED)
+    assert warning.severity is Severity.WARNING
+    assert warning.kind is RecordKind.STUDENT
+    assert warning.provenance == Provenance("students.json", element="[0]")
+    assert warning.message.startswith("2 student record(s) name guardians")
+    assert "(at elements [0] and [2])" in warning.message
+    assert "studentContactAssociations" in warning.message
+    for private in ("S1", "S3", "C9", "C8", "Ana", "Ruiz", "2015-03-14"):
+        assert private not in warning.message + warning.fix
+    assert len(records(items, RecordKind.STUDENT)) == 4
+
+
+def test_unknown_contacts_one_warning_per_page(tmp_path: Path) -> None:
+    folder = unresolved_folder(tmp_path, "contact", {"S1": "C9", "S3": "C9"})
+    (folder / "students.json").unlink()
+    write_json(
+        folder / "students-1.json", [{**STUDENT_RESOURCE, "studentUniqueId": "S1"}]
+    )
+    write_json(
+        folder / "students-2.json",
+        [{**STUDENT_RESOURCE, "studentUniqueId": s} for s in ("S2", "S3")],
+    )
+
+    warnings = findings(read_all(folder), UNRESOLVED)
+
+    assert [w.provenance for w in warnings] == [
+        Provenance("students-1.json", element="[0]"),
+        Provenance("students-2.json", element="[1]"),
+    ]
+
+
+def test_known_contacts_no_unresolved_warning(tmp_path: Path) -> None:
+    folder = unresolved_folder(tmp_path, "contact", {"S1": "C1", "S2": "C1"})
+
+    assert findings(read_all(folder)) == []
+    assert findings(read_all(BULK), UNRESOLVED) == []
 
 
 def test_contact_files_cover_no_kind(tmp_path: Path) -> None:

@@ -28,7 +28,14 @@ from sislink.formats.edfi_xml.descriptors import (
     disability_uri,
 )
 from sislink.formats.edfi_xml.writer import write_interchanges
-from sislink.model import Finding, RecordKind, Severity, Skipped, SourceRecord
+from sislink.model import (
+    Finding,
+    Provenance,
+    RecordKind,
+    Severity,
+    Skipped,
+    SourceRecord,
+)
 from sislink.model.crosswalks import (
     ED_FI_DISABILITY,
     ED_FI_GENDER,
@@ -912,6 +919,17 @@ def test_sex_descriptor_maps_back(code: str, descriptor: str) -> None:
 # --- contacts ------------------------------------------------------------------
 
 
+def association(person: str, student_id: str, contact_id: str, extra: str = "") -> str:
+    """Return a Student{person}Association element; ``extra`` goes inside it."""
+    return (
+        f"<Student{person}Association><{person}Reference><{person}Identity>"
+        f"<{person}UniqueId>{contact_id}</{person}UniqueId></{person}Identity>"
+        f"</{person}Reference><StudentReference><StudentIdentity>"
+        f"<StudentUniqueId>{student_id}</StudentUniqueId></StudentIdentity>"
+        f"</StudentReference>{extra}</Student{person}Association>"
+    )
+
+
 def contact_files(tmp_path: Path, person: str) -> Path:
     """Write Student.xml and a contact interchange whose name sorts after it.
 
@@ -934,11 +952,7 @@ def contact_files(tmp_path: Path, person: str) -> Path:
         f"</{person}>"
     )
     associations = "".join(
-        f"<Student{person}Association><{person}Reference><{person}Identity>"
-        f"<{person}UniqueId>{contact_id}</{person}UniqueId></{person}Identity>"
-        f"</{person}Reference><StudentReference><StudentIdentity>"
-        "<StudentUniqueId>77</StudentUniqueId></StudentIdentity></StudentReference>"
-        f"{extra}</Student{person}Association>"
+        association(person, "77", contact_id, extra)
         for contact_id, extra in (
             ("C1", "<ContactPriority>2</ContactPriority>"),
             ("C2", "<PrimaryContactStatus>true</PrimaryContactStatus>"),
@@ -970,3 +984,69 @@ def test_contact_interchange_covers_nothing(tmp_path: Path) -> None:
 
     assert reader.covered_kinds(reader.collect([folder])) == frozenset()
     assert read_all(folder) == []
+
+
+UNRESOLVED = "guardian-reference-unresolved"
+
+
+def unresolved_files(tmp_path: Path, person: str, links: dict[str, str]) -> Path:
+    """Write students 71 to 74, one per line from line 4, and contact C1.
+
+    ``links`` maps student ids to the contact id each one's association
+    names. The associations come before the contact in the file, so only
+    the end of the file shows which contacts it contains.
+    """
+    students = "\n".join(
+        f"<Student><StudentUniqueId>{n}</StudentUniqueId>"
+        "<BirthData><BirthDate>2015-03-14</BirthDate></BirthData></Student>"
+        for n in range(71, 75)
+    )
+    write_xml(tmp_path / "A-Student.xml", interchange("InterchangeStudent", students))
+    associations = "".join(
+        association(person, student_id, contact_id)
+        for student_id, contact_id in links.items()
+    )
+    people = (
+        f"<{person}><{person}UniqueId>C1</{person}UniqueId>"
+        f"<FirstName>Rosa</FirstName><LastSurname>Ruiz</LastSurname></{person}>"
+    )
+    write_xml(
+        tmp_path / "B-Contact.xml",
+        interchange(f"Interchange{person}", associations + people),
+    )
+    return tmp_path
+
+
+@pytest.mark.parametrize("person", ["Contact", "Parent"])
+def test_unknown_contacts_one_warning(tmp_path: Path, person: str) -> None:
+    links = {"71": "C9", "72": "C1", "74": "C8", "99": "C7"}
+    folder = unresolved_files(tmp_path, person, links)
+
+    items = read_all(folder)
+
+    [warning] = findings(items, UNRESOLVED)
+    assert warning.severity is Severity.WARNING
+    assert warning.kind is RecordKind.STUDENT
+    assert warning.provenance == Provenance("A-Student.xml", 4, element="Student")
+    assert warning.message.startswith("2 student record(s) name guardians")
+    assert "(at lines 4 and 7)" in warning.message
+    assert "StudentContactAssociation" in warning.message
+    for private in ("71", "74", "C9", "C8", "Rosa", "2015-03-14"):
+        assert private not in warning.message + warning.fix
+    students = records(items, RecordKind.STUDENT)
+    assert len(students) == 4
+    linked = by_id(students, "local_student_id", "72")
+    assert linked.fields["guardian_1_first_name"] == "Rosa"
+
+
+def test_known_contacts_no_unresolved_warning(tmp_path: Path) -> None:
+    folder = unresolved_files(tmp_path, "Contact", {"71": "C1", "73": "C1"})
+
+    assert findings(read_all(folder)) == []
+
+
+def test_students_without_contacts_no_warning(tmp_path: Path) -> None:
+    folder = unresolved_files(tmp_path, "Contact", {})
+    (folder / "B-Contact.xml").unlink()
+
+    assert findings(read_all(folder)) == []

@@ -25,6 +25,7 @@ from sislink.formats.oneroster import OneRosterCsvReader
 from sislink.formats.oneroster.writer import write
 from sislink.model import (
     Finding,
+    Provenance,
     RecordKind,
     Removed,
     Severity,
@@ -264,6 +265,103 @@ def test_unknown_agent_gives_no_guardian(tmp_path: Path) -> None:
 
     assert student.get("guardian_1_first_name") is None
     assert student.get("guardian_1_last_surname") is None
+
+
+UNRESOLVED = "guardian-reference-unresolved"
+STUDENT_ROW = "{id},{status},,true,org-hhe,student,{id},,Kim,Lee,,{id},,,,{agents},03,"
+
+
+def student_row(user: str, agent_ids: str, status: str = "") -> str:
+    return STUDENT_ROW.format(id=user, status=status, agents=f'"{agent_ids}"')
+
+
+def append_users(folder: Path, *rows: str) -> None:
+    with (folder / "users.csv").open("a", encoding="utf-8") as handle:
+        handle.writelines(row + "\n" for row in rows)
+
+
+def test_unknown_agents_one_warning(tmp_path: Path) -> None:
+    # Line 2 names par-9, which has no row. Line 6 is par-1's row.
+    folder = with_agents(
+        tmp_path, "par-9,par-1", agent("par-1", "parent", "Rosa", "Pérez")
+    )
+    append_users(
+        folder,
+        student_row("stu-004", "tch-001"),
+        student_row("stu-005", "par-1"),
+        student_row("stu-006", "par-8"),
+    )
+
+    items = read_all(folder)
+
+    [warning] = findings(items, UNRESOLVED)
+    assert warning.severity is Severity.WARNING
+    assert warning.kind is RecordKind.STUDENT
+    assert warning.provenance == Provenance("users.csv", 2)
+    assert warning.message.startswith("3 student record(s) name guardians")
+    assert "in agentSourcedIds" in warning.message
+    assert "(at lines 2, 7 and 9)" in warning.message
+    assert "users.csv" in warning.fix
+    assert len(records(items, RecordKind.STUDENT)) == 6
+
+
+def test_unknown_agents_warning_names_no_person(tmp_path: Path) -> None:
+    folder = with_agents(tmp_path, "par-9")
+
+    [warning] = findings(read_all(folder), UNRESOLVED)
+
+    text = warning.message + warning.fix
+    for private in ("par-9", "stu-001", "Ana", "Pérez", "4000000001", "10001"):
+        assert private not in text
+    assert (warning.field, warning.value, warning.record_key) == (None, None, None)
+
+
+def test_unknown_agents_warning_lists_five(tmp_path: Path) -> None:
+    folder = bundle(tmp_path)
+    append_users(folder, *(student_row(f"stu-1{n}", "par-9") for n in range(7)))
+
+    [warning] = findings(read_all(folder), UNRESOLVED)
+
+    assert warning.message.startswith("7 student record(s)")
+    assert "(at lines 6, 7, 8, 9 and 10, and in 2 more records)" in warning.message
+
+
+def test_deleted_or_teacher_agent_is_unresolved(tmp_path: Path) -> None:
+    folder = with_agents(
+        tmp_path,
+        "par-1",
+        agent("par-1", "parent", "Rosa", "Pérez", status="tobedeleted"),
+    )
+    append_users(folder, student_row("stu-004", "tch-001"))
+
+    [warning] = findings(read_all(folder), UNRESOLVED)
+
+    assert "(at lines 2 and 7)" in warning.message
+
+
+def test_resolved_agents_no_unresolved_warning(tmp_path: Path) -> None:
+    folder = with_agents(
+        tmp_path,
+        "par-1,par-2",
+        agent("par-1", "parent", "Rosa", "Pérez"),
+        agent("par-2", "relative", "Omar", "Haddad"),
+    )
+
+    assert findings(read_all(folder)) == []
+    assert findings(read_all(BULK), UNRESOLVED) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "warned"), [("active", True), ("tobedeleted", False)]
+)
+def test_delta_student_unknown_agent(tmp_path: Path, status: str, warned: bool) -> None:
+    folder = tmp_path / "delta"
+    shutil.copytree(DELTA, folder)
+    replace_line(folder / "users.csv", 2, student_row("stu-002", "par-1", status))
+
+    items = read_all(folder)
+
+    assert len(findings(items, UNRESOLVED)) == int(warned)
 
 
 def test_two_classes_make_one_enrollment() -> None:

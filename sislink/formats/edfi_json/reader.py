@@ -22,6 +22,7 @@ from sislink.formats.edfi_json.resources import (
     resource_file,
 )
 from sislink.formats.edfi_json.stream import Element, read_elements
+from sislink.formats.guardians import UnresolvedGuardians
 from sislink.model import (
     KINDS,
     Finding,
@@ -34,6 +35,9 @@ from sislink.model import (
 from sislink.validate import rules
 
 DIALECT = SourceDialect("edfi-json", ("%Y-%m-%d",), "edfi")
+
+CONTACT_LINKS = "studentContactAssociations or studentParentAssociations"
+CONTACT_RESOURCES = "the contacts or parents that those associations name"
 
 
 class EdFiJsonReader(Reader):
@@ -113,6 +117,7 @@ def _read_file(
     change no student's guardians.
     """
     kind = found.resource.kind
+    unresolved = UnresolvedGuardians(CONTACT_LINKS, CONTACT_RESOURCES)
     for item in read_elements(path):
         if isinstance(item, Finding):
             yield item
@@ -126,7 +131,8 @@ def _read_file(
         elif found.deletes:
             yield _removal(found.resource, item, provenance)
         else:
-            yield _record(found.resource, item.value, provenance, contacts)
+            yield _record(found.resource, item.value, provenance, contacts, unresolved)
+    yield from unresolved.summary()
 
 
 def _store(
@@ -146,13 +152,17 @@ def _record(
     value: Mapping[str, object],
     provenance: Provenance,
     contacts: Contacts,
+    unresolved: UnresolvedGuardians,
 ) -> ReadItem:
     extractor = Extractor(value)
     fields = resource_fields(extractor, resource.name)
     if extractor.problems:
         return _invalid(resource.kind, provenance, "; ".join(extractor.problems))
     if resource.name == STUDENTS:
-        fields.update(contacts.guardian_fields(fields.get("local_student_id")))
+        student_id = fields.get("local_student_id")
+        fields.update(contacts.guardian_fields(student_id))
+        if contacts.names_unknown_contact(student_id):
+            unresolved.add(provenance)
     return SourceRecord(resource.kind, fields, provenance, DIALECT)
 
 

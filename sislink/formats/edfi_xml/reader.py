@@ -25,6 +25,7 @@ from sislink.formats.edfi_xml.interchange import (
     read_root,
     sniff_interchange,
 )
+from sislink.formats.guardians import UnresolvedGuardians
 from sislink.model import (
     Finding,
     Provenance,
@@ -36,6 +37,9 @@ from sislink.model import (
 )
 
 DIALECT = SourceDialect("edfi-xml", ("%Y-%m-%d",), "edfi")
+
+CONTACT_LINKS = "StudentContactAssociation or StudentParentAssociation elements"
+CONTACT_ELEMENTS = "the Contact or Parent elements that those associations name"
 
 
 class EdFiXmlReader(Reader):
@@ -152,7 +156,11 @@ def _stream(path: Path, contacts: Contacts) -> Iterator[ReadItem]:
 
 
 class _FileState:
-    """Per-file stream state: LEA ids, organizations awaiting a parent, skip counts."""
+    """Per-file stream state: LEA ids, waiting organizations, and summary counts.
+
+    The counts are of skipped elements and of students that name a contact
+    the submission does not contain.
+    """
 
     def __init__(self, path: Path, contacts: Contacts) -> None:
         self.file = path.name
@@ -164,6 +172,8 @@ class _FileState:
         """Organizations whose parent ``ref`` points further down the file."""
         self.skipped: Counter[str] = Counter()
         self.first_skipped: dict[str, Provenance] = {}
+        self.unresolved = UnresolvedGuardians(CONTACT_LINKS, CONTACT_ELEMENTS)
+        """The students whose associations name a contact not read."""
 
     def handle(self, element: etree._Element) -> Iterator[ReadItem]:
         """Yield the record or skipped item of one top-level element, if any."""
@@ -185,6 +195,8 @@ class _FileState:
             fields = elements.student_fields(element)
             student_id = fields.get("local_student_id")
             fields.update(self.contacts.guardian_fields(student_id))
+            if self.contacts.names_unknown_contact(student_id):
+                self.unresolved.add(provenance)
             yield SourceRecord(RecordKind.STUDENT, fields, provenance, DIALECT)
         elif name == elements.SPECIAL_EDUCATION_ASSOCIATION:
             fields = elements.special_education_fields(element)
@@ -215,13 +227,18 @@ class _FileState:
         return True
 
     def finish(self) -> Iterator[ReadItem]:
-        """Yield the organizations still waiting for a parent, then skip summaries."""
+        """Yield the organizations still waiting for a parent, then the summaries.
+
+        The summaries are one per skipped element name, and one for the
+        students that name a contact the submission does not contain.
+        """
         for organization, provenance in self.waiting:
             if not self._resolve(organization):
                 yield _unresolved_parent(organization, provenance)
             yield _organization_record(organization, provenance)
         for name, count in self.skipped.items():
             yield _skip_summary(name, count, self.first_skipped[name])
+        yield from self.unresolved.summary()
 
 
 def _organization_record(

@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import ClassVar
 
 from sislink.formats.base import Reader, ReadItem, check_readable, file_error
-from sislink.formats.guardians import GuardianName, guardian_fields
+from sislink.formats.guardians import (
+    GuardianName,
+    UnresolvedGuardians,
+    guardian_fields,
+)
 from sislink.formats.oneroster.fields import (
     first_grade,
     organization_id,
@@ -55,6 +59,11 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 POSTSECONDARY = "ps"
 """The CEDS grade code (casefolded) for postsecondary, which CALPADS spells
 as its preschool code."""
+
+AGENT_LINKS = "agentSourcedIds"
+AGENT_ROWS = (
+    "a parent, guardian or relative row in users.csv for each id in agentSourcedIds"
+)
 
 ORGANIZATION = RecordKind.ORGANIZATION
 STUDENT = RecordKind.STUDENT
@@ -190,6 +199,8 @@ class _Bundle:
         """Casefolded org type by sourcedId, from orgs.csv."""
         self.year_start: str | None = None
         self.derive = False
+        self.unresolved = UnresolvedGuardians(AGENT_LINKS, AGENT_ROWS)
+        """The students whose agentSourcedIds name no stored agent."""
 
     def read(self) -> Iterator[ReadItem]:
         """Check the manifest, then yield each file's items in load order."""
@@ -349,6 +360,7 @@ class _Bundle:
                 yield row
             else:
                 yield from self._user(row, mode)
+        yield from self.unresolved.summary()
 
     def _store_agents(self, path: Path, mode: str) -> None:
         """Store the names of the active parent, guardian and relative users.
@@ -356,7 +368,9 @@ class _Bundle:
         A student may come before the agents it names, so this first pass
         over users.csv stores them. The second pass reports the file's findings.
         NOTE: a delta student row gets only the guardians whose rows are in
-        the same delta, so a delta that leaves them out clears the guardians.
+        the same delta, so a delta that leaves them out clears the guardians
+        (and counts the student in the file's guardian-reference-unresolved
+        warning).
         """
         for row in read_rows(path, self.encoding, None):
             if isinstance(row, Finding):
@@ -369,8 +383,15 @@ class _Bundle:
                 self.scratch.add_agent(user, names)
 
     def _guardians(self, row: Row) -> dict[str, str]:
-        """Return the guardian fields of the first two agents that are guardians."""
-        agents = (self.scratch.agent(a) for a in split_list(row.get("agentSourcedIds")))
+        """Return the guardian fields of the first two agents that are guardians.
+
+        A student naming an id without an active parent, guardian or relative
+        row is counted in ``unresolved``.
+        """
+        ids = split_list(row.get(AGENT_LINKS))
+        agents = [self.scratch.agent(agent_id) for agent_id in ids]
+        if None in agents:
+            self.unresolved.add(row.provenance)
         return guardian_fields(agent for agent in agents if agent is not None)
 
     def _user(self, row: Row, mode: str) -> Iterator[ReadItem]:
