@@ -8,6 +8,7 @@ normalization is left for the finding that normalization already made.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -46,14 +47,25 @@ BAND_281_MONTHS = (33, 72)
 NONPUBLIC_AGENCY = "400"
 MINIMUM_DURATION = 10
 
+UNWRITABLE = re.compile(r"[\^\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Characters that a CALPADS name field cannot carry: the caret, control
+characters (Unicode category Cc) and the line and paragraph separators."""
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+"""The characters ``str.splitlines`` splits at."""
 
-def finding(rule: Rule, record: Record, name: str, **params: object) -> Finding:
-    """Return ``rule``'s finding about field ``name`` of ``record``."""
+
+def finding(
+    rule: Rule, record: Record, name: str, show_value: bool = True, **params: object
+) -> Finding:
+    """Return ``rule``'s finding about field ``name`` of ``record``.
+
+    With ``show_value`` false the finding carries no value, for names.
+    """
     return rule.finding(
         kind=record.kind,
         provenance=record.provenance,
         field=KINDS[record.kind].by_name[name].column,
-        value=record.data.get(name),
+        value=record.data.get(name) if show_value else None,
         record_key=record.key,
         **params,
     )
@@ -71,6 +83,38 @@ def state_id_shape(record: Record, context: Context) -> Iterator[Finding]:
         yield finding(rules.STATE_ID_INVALID, record, "state_student_id")
     elif len(ssid) < 10:
         yield finding(rules.STATE_ID_SHORT, record, "state_student_id")
+
+
+@check(rules.NAME_CHARACTER_INVALID)
+def names_fit_calpads(record: Record, context: Context) -> Iterator[Finding]:
+    rule = rules.NAME_CHARACTER_INVALID
+    for name in rule.fields:
+        value = record.data.get(name)
+        characters = unwritable_characters(value) if isinstance(value, str) else []
+        if characters:
+            listed = ", ".join(characters[:-1])
+            listed = f"{listed} and {characters[-1]}" if listed else characters[0]
+            yield finding(rule, record, name, show_value=False, characters=listed)
+
+
+def unwritable_characters(text: str) -> list[str]:
+    """Describe each kind of ``UNWRITABLE`` character in ``text``.
+
+    Each kind is named once, in order of appearance.
+    """
+    found: list[str] = []
+    for character in UNWRITABLE.findall(text):
+        if character == "^":
+            description = "a caret '^'"
+        elif character in LINE_BREAKS:
+            description = "a line break"
+        elif character == "\t":
+            description = "a tab"
+        else:
+            description = f"the control character U+{ord(character):04X}"
+        if description not in found:
+            found.append(description)
+    return found
 
 
 @check(rules.DATE_IN_FUTURE, *RecordKind)

@@ -273,6 +273,22 @@ STATE_ID_SHORT = _rule(
     (RecordKind.STUDENT,),
     ("state_student_id",),
 )
+NAME_CHARACTER_INVALID = _rule(
+    "name-character-invalid",
+    W,
+    "{field} contains {characters}, which a CALPADS file cannot carry. The "
+    "name is stored as sent and left out of this message",
+    "remove the character from the name in the source system and export again",
+    HUB + "; CALPADS files separate fields with a caret and records with a line "
+    "break, and a name has no use for other control characters",
+    (RecordKind.STUDENT,),
+    (
+        "guardian_1_first_name",
+        "guardian_1_last_surname",
+        "guardian_2_first_name",
+        "guardian_2_last_surname",
+    ),
+)
 DATE_IN_FUTURE = _rule(
     "date-in-future",
     E,

@@ -118,6 +118,65 @@ def test_record_rule(
     assert (code in codes_of(kind, **changes)) is fires
 
 
+GUARDIAN_NAMES = RULES["name-character-invalid"].fields
+
+# (character in the name, how the finding describes it)
+UNWRITABLE = [
+    ("^", "a caret '^'"),
+    ("\n", "a line break"),
+    ("\r", "a line break"),
+    ("\r\n", "a line break"),
+    ("\u2028", "a line break"),
+    ("\t", "a tab"),
+    ("\x00", "the control character U+0000"),
+    ("\x07", "the control character U+0007"),
+    ("\x1b", "the control character U+001B"),
+    ("\x7f", "the control character U+007F"),
+    ("\x9b", "the control character U+009B"),
+]
+
+
+@pytest.mark.parametrize("field", GUARDIAN_NAMES)
+@pytest.mark.parametrize(("character", "described"), UNWRITABLE)
+def test_guardian_name_unwritable_character(
+    field: str, character: str, described: str
+) -> None:
+    validator = Validator(Context(AS_OF, "2000000"))
+
+    [found] = validator.check(record(STUDENT, **{field: f"Zoe{character}Quinn"}))
+
+    assert found.code == "name-character-invalid"
+    assert found.severity is Severity.WARNING
+    assert found.field == KINDS[STUDENT].by_name[field].column
+    assert found.provenance == Provenance("f.csv", 7)
+    assert found.record_key == "S1"
+    assert found.message.startswith(f"{found.field} contains {described}, which")
+    assert found.value is None
+    assert "Zoe" not in found.message + found.fix
+    assert "Quinn" not in found.message + found.fix
+
+
+def test_guardian_name_lists_each_character_once() -> None:
+    validator = Validator(Context(AS_OF, "2000000"))
+    name = "Zoe^\tQ^\x07u\ti\nn"
+
+    [found] = validator.check(record(STUDENT, guardian_2_last_surname=name))
+
+    assert found.message.startswith(
+        "guardian2LastSurname contains a caret '^', a tab, the control character "
+        "U+0007 and a line break, which a CALPADS file cannot carry"
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["Rosa", "José", "O'Neil", "Mary-Jo", "Anne Marie", "Nguyễn", "李", ""]
+)
+def test_guardian_name_writable(name: str) -> None:
+    changes = dict.fromkeys(GUARDIAN_NAMES, name)
+
+    assert codes_of(STUDENT, **changes) == []
+
+
 @pytest.mark.parametrize(
     ("grade", "birth", "fires"),
     [

@@ -143,6 +143,7 @@ EXPECTED_CODES = {
     "primary-enrollment-overlap",
     "special-education-disappeared",
     "submission-gap",
+    "name-character-invalid",
 }
 
 
@@ -183,6 +184,7 @@ def test_one_submission_trips_every_rule(hub: Engine, tmp_path: Path) -> None:
         student("S8", first_name="KidS1"),
         student("S9", state_student_id="1111111111", first_name="Moved"),
         student("S10", birth_date="2024-03-01"),
+        student("S11", guardian_1_last_surname="Ro^sa"),
     ]
     enrollments = [
         enrollment("S1"),
@@ -240,6 +242,34 @@ def test_findings_name_file_line_field_and_value(hub: Engine, tmp_path: Path) ->
         "5",
         "S1|V1",
     )
+
+
+def test_guardian_name_characters_are_reported(hub: Engine, tmp_path: Path) -> None:
+    names = {"guardian_1_first_name": "Zoe\nQuinn", "guardian_2_last_surname": "Ro^sa"}
+    folder = write(tmp_path / "s", {STUDENT: [student("S1"), student("S2", **names)]})
+
+    result = run(hub, folder)
+
+    found = [f for f in result.findings if f.code == "name-character-invalid"]
+    assert [(f.provenance.file, f.provenance.line) for f in found if f.provenance] == [
+        ("students.csv", 3),
+        ("students.csv", 3),
+    ]
+    assert [(f.field, f.value, f.record_key) for f in found] == [
+        ("guardian1FirstName", None, "S2"),
+        ("guardian2LastSurname", None, "S2"),
+    ]
+    assert result.kinds[STUDENT].inserted == 2
+    with hub.connect() as connection:
+        stored = connection.execute(
+            select(findings.c.field, findings.c.value).where(
+                findings.c.code == "name-character-invalid"
+            )
+        ).all()
+    assert sorted(tuple(row) for row in stored) == [
+        ("guardian1FirstName", None),
+        ("guardian2LastSurname", None),
+    ]
 
 
 def students_and_enrollments(count: int, grade: str = "05") -> dict[RecordKind, Any]:
