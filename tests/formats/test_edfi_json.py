@@ -692,6 +692,52 @@ def test_writer_writes_contacts(tmp_path: Path) -> None:
     assert associations[0]["primaryContactStatus"] is True
 
 
+def test_writer_siblings_share_contact(
+    tmp_path: Path, siblings: list[dict[str, Any]]
+) -> None:
+    write(tmp_path, lambda k: iter(siblings if k is RecordKind.STUDENT else []))
+
+    contacts = json.loads((tmp_path / "contacts.json").read_text(encoding="utf-8"))
+    associations = json.loads(
+        (tmp_path / "studentContactAssociations.json").read_text(encoding="utf-8")
+    )
+
+    assert [c["contactUniqueId"] for c in contacts] == [
+        "S1-guardian-1",
+        "S1-guardian-2",
+        "S2-guardian-1",
+        "S3-guardian-1",
+    ]
+    links = [
+        (
+            a["studentReference"]["studentUniqueId"],
+            a["contactReference"]["contactUniqueId"],
+            a["contactPriority"],
+        )
+        for a in associations
+    ]
+    assert links == [
+        ("S1", "S1-guardian-1", 1),
+        ("S1", "S1-guardian-2", 2),
+        ("S2", "S2-guardian-1", 1),
+        ("S2", "S1-guardian-1", 2),
+        ("S3", "S3-guardian-1", 1),
+    ]
+
+
+def test_writer_siblings_read_back(
+    tmp_path: Path, siblings: list[dict[str, Any]]
+) -> None:
+    write(tmp_path, lambda k: iter(siblings if k is RecordKind.STUDENT else []))
+
+    items = read_all(tmp_path)
+
+    assert findings(items) == []
+    assert by_key(RecordKind.STUDENT, items) == {
+        record["local_student_id"]: record for record in siblings
+    }
+
+
 def test_writer_empty_kinds_write_empty_arrays(tmp_path: Path) -> None:
     write(tmp_path, lambda k: iter([]))
 
