@@ -6,7 +6,10 @@ visible organization that holds records gets a folder named after its code,
 written by the format's writer. ``persons.csv`` beside the folders links the
 records to the person index: one row per person and local id. A format that
 does not carry every record kind leaves the others out, and the result
-counts them per organization and kind.
+counts them per organization and kind. Formats that keep guardians as
+people of their own (OneRoster users, Ed-Fi contacts) write each guardian
+once per organization, linked to every student that names the same first
+name and surname.
 
 Stored values are written as they were sent. Only the CSV formats neutralize
 spreadsheet formula text, because a spreadsheet runs a cell such as

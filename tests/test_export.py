@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
@@ -228,3 +229,103 @@ def test_cli_export_reports_unwritable_value(
     assert "local id A7" in done.output
     assert "guardian_1_last_surname" in done.output
     assert "Li^Ruiz" not in done.output
+
+
+# --- guardians -----------------------------------------------------------------
+
+GUARDIAN_FIELDS = tuple(
+    f"guardian_{number}_{part}"
+    for number in (1, 2)
+    for part in ("first_name", "last_surname")
+)
+SIBLINGS = [
+    {
+        **student("G1", "Ana", "Ruiz"),
+        "guardian_1_first_name": "Rosa",
+        "guardian_1_last_surname": "Ruiz",
+        "guardian_2_first_name": "Omar",
+        "guardian_2_last_surname": "Ruiz",
+    },
+    {
+        **student("G2", "Eva", "Ruiz"),
+        "guardian_1_first_name": "Omar",
+        "guardian_1_last_surname": "Ruiz",
+        "guardian_2_first_name": "Rosa",
+        "guardian_2_last_surname": "Ruiz",
+    },
+    {
+        **student("G3", "Luz", "Ortiz"),
+        "guardian_1_first_name": "Rosa",
+        "guardian_1_last_surname": "Ortiz",
+    },
+]
+"""Siblings G1 and G2 share two guardians, in the other order, and G3 has
+one of their first names with another surname: three distinct guardians."""
+
+
+def guardian_users(folder: Path) -> int:
+    with (folder / "users.csv").open(encoding="utf-8", newline="") as handle:
+        return sum(row["role"] == "guardian" for row in csv.DictReader(handle))
+
+
+def edfi_contacts(folder: Path) -> int:
+    contacts = json.loads((folder / "contacts.json").read_text(encoding="utf-8"))
+    return len(contacts)
+
+
+def xml_contacts(folder: Path) -> int:
+    root = etree.parse(str(folder / "Contact.xml")).getroot()
+    return len(root.findall("{*}Contact"))
+
+
+GUARDIAN_COUNTERS = {
+    "oneroster-csv": guardian_users,
+    "edfi-json": edfi_contacts,
+    "edfi-xml": xml_contacts,
+}
+"""The formats that keep guardians as people of their own, and how to count
+the guardians an exported folder contains."""
+
+
+@pytest.fixture
+def with_siblings(engine: Engine, tmp_path: Path) -> Engine:
+    with engine.begin() as connection:
+        add_organization(connection, ALPHA, "Alpha Charter", "charter")
+    folder = tmp_path / "siblings"
+    write_kind(folder, RecordKind.STUDENT, SIBLINGS)
+    result = submit(engine, SubmissionRequest(ALPHA, "sislink-csv", [folder]))
+    assert result.status == "committed", result.findings
+    return engine
+
+
+@pytest.mark.parametrize("file_format", sorted(GUARDIAN_COUNTERS))
+def test_guardians_survive_export_and_reread(
+    with_siblings: Engine, tmp_path: Path, file_format: str
+) -> None:
+    export(with_siblings, file_format, tmp_path / "out", ALPHA)
+    reader = get_reader(file_format)
+    items = reader.read(reader.collect([tmp_path / "out" / ALPHA]))
+
+    students = [
+        normalize(item)[0].data
+        for item in items
+        if isinstance(item, SourceRecord) and item.kind is RecordKind.STUDENT
+    ]
+
+    guardians = {
+        r["local_student_id"]: {f: r.get(f) for f in GUARDIAN_FIELDS} for r in students
+    }
+    assert guardians == {
+        s["local_student_id"]: {f: s.get(f) for f in GUARDIAN_FIELDS} for s in SIBLINGS
+    }
+
+
+@pytest.mark.parametrize("file_format", sorted(GUARDIAN_COUNTERS))
+def test_export_writes_shared_guardian_once(
+    with_siblings: Engine, tmp_path: Path, file_format: str
+) -> None:
+    export(with_siblings, file_format, tmp_path / "out", ALPHA)
+
+    count = GUARDIAN_COUNTERS[file_format](tmp_path / "out" / ALPHA)
+
+    assert count == 3

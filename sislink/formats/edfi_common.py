@@ -117,6 +117,19 @@ class Contacts:
         self.associations += 1
         self.links.setdefault(student_id, []).append((rank, contact_id))
 
+    def remove_contact(self, contact_id: str) -> bool:
+        """Forget a contact's names, or return False if the contact is unknown."""
+        return self.names.pop(contact_id, None) is not None
+
+    def remove_association(self, student_id: str, contact_id: str) -> bool:
+        """Unlink a contact from a student, or return False if they are not linked."""
+        links = self.links.get(student_id, [])
+        remaining = [link for link in links if link[1] != contact_id]
+        if len(remaining) == len(links):
+            return False
+        self.links[student_id] = remaining
+        return True
+
     def guardian_fields(self, student_id: str | None) -> dict[str, str]:
         """Return the guardian fields of a student's first two known contacts."""
         ranked = sorted(self.links.get(student_id or "", []))

@@ -552,6 +552,17 @@ EDFI_DELETE_KEY_MISSING = _rule(
     "full snapshot instead",
     ED_FI_API,
 )
+EDFI_CONTACT_DELETE_UNKNOWN = _rule(
+    "edfi-contact-delete-unknown",
+    W,
+    "the {resource} delete of {target} matches no {resource} resource this "
+    "submission sends, so no student's guardians changed",
+    "nothing to fix if it was never sent; to take the guardian off students "
+    "the hub holds, send those students with their remaining contacts and "
+    "student-contact associations in one submission",
+    ED_FI_API + "; the hub keeps guardians' names on students, not contact ids",
+    (RecordKind.STUDENT,),
+)
 
 
 # --- CALPADS caret files (sislink/formats/calpads) --------------------------

@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
+from sislink import pipeline
 from sislink.cli import app
 from sislink.formats.base import ReadItem
 from sislink.formats.edfi_common import order_disabilities
@@ -33,7 +35,10 @@ from sislink.model import (
     Skipped,
     SourceRecord,
 )
+from sislink.model.summary import SubmissionResult
 from sislink.normalize import normalize
+from sislink.store.organizations import add_organization
+from sislink.store.schema import record_versions
 
 SAMPLES = Path(__file__).parent / "samples" / "edfi-json"
 BULK = SAMPLES / "bulk"
@@ -560,6 +565,213 @@ def test_known_contacts_no_unresolved_warning(tmp_path: Path) -> None:
     assert findings(read_all(BULK), UNRESOLVED) == []
 
 
+def sibling_folder(tmp_path: Path, person: str = "contact") -> Path:
+    """Return a folder where students S1 and S2 share contact C1 and S1 has C2.
+
+    ``person`` is ``contact`` (Data Standard 5.x) or ``parent`` (older).
+    """
+    write_json(
+        tmp_path / f"{person}s.json",
+        [
+            {f"{person}UniqueId": "C1", "firstName": "Rosa", "lastSurname": "Ruiz"},
+            {f"{person}UniqueId": "C2", "firstName": "Omar", "lastSurname": "Haddad"},
+        ],
+    )
+    write_json(
+        tmp_path / f"student{person.capitalize()}Associations.json",
+        [
+            {
+                f"{person}Reference": {f"{person}UniqueId": contact_id},
+                "studentReference": {"studentUniqueId": student_id},
+                "contactPriority": priority,
+            }
+            for student_id, contact_id, priority in (
+                ("S1", "C1", 1),
+                ("S1", "C2", 2),
+                ("S2", "C1", 1),
+            )
+        ],
+    )
+    sibling = {**STUDENT_RESOURCE, "studentUniqueId": "S2", "firstName": "Eva"}
+    write_json(tmp_path / "students.json", [STUDENT_RESOURCE, sibling])
+    return tmp_path
+
+
+def guardians_by_student(items: list[ReadItem]) -> dict[str, list[str | None]]:
+    """Return each student's guardian 1 and 2 names, by studentUniqueId."""
+    students = [normalized(r) for r in records(items, RecordKind.STUDENT)]
+    return {
+        student["local_student_id"]: [
+            student.get(f"guardian_{number}_{part}")
+            for number in (1, 2)
+            for part in ("first_name", "last_surname")
+        ]
+        for student in students
+    }
+
+
+def delete_of(**key_values: str) -> dict[str, Any]:
+    return {"id": "d1", "changeVersion": 9, "keyValues": key_values}
+
+
+def test_deleted_contact_leaves_every_student(tmp_path: Path) -> None:
+    folder = sibling_folder(tmp_path)
+    write_json(folder / "contacts-deletes.json", [delete_of(contactUniqueId="C1")])
+
+    items = read_all(folder)
+
+    assert findings(items) == []
+    assert guardians_by_student(items) == {
+        "S1": ["Omar", "Haddad", None, None],
+        "S2": [None, None, None, None],
+    }
+
+
+def test_deleted_association_leaves_its_student(tmp_path: Path) -> None:
+    folder = sibling_folder(tmp_path)
+    write_json(
+        folder / "studentContactAssociations-deletes.json",
+        [delete_of(contactUniqueId="C1", studentUniqueId="S1")],
+    )
+
+    items = read_all(folder)
+
+    assert findings(items) == []
+    assert guardians_by_student(items) == {
+        "S1": ["Omar", "Haddad", None, None],
+        "S2": ["Rosa", "Ruiz", None, None],
+    }
+
+
+def test_parent_deletes_of_older_standards(tmp_path: Path) -> None:
+    folder = sibling_folder(tmp_path, "parent")
+    write_json(folder / "parents-deletes.json", [delete_of(parentUniqueId="C2")])
+    write_json(
+        folder / "studentParentAssociations-deletes.json",
+        [delete_of(parentUniqueId="C1", studentUniqueId="S2")],
+    )
+
+    items = read_all(folder)
+
+    assert findings(items) == []
+    assert guardians_by_student(items) == {
+        "S1": ["Rosa", "Ruiz", None, None],
+        "S2": [None, None, None, None],
+    }
+
+
+@pytest.mark.parametrize(
+    ("file_name", "key_values", "target"),
+    [
+        (
+            "contacts-deletes.json",
+            {"contactUniqueId": "C9"},
+            "contactUniqueId 'C9'",
+        ),
+        (
+            "studentContactAssociations-deletes.json",
+            {"contactUniqueId": "C2", "studentUniqueId": "S2"},
+            "contactUniqueId 'C2', studentUniqueId 'S2'",
+        ),
+    ],
+)
+def test_contact_delete_of_unknown_warns(
+    tmp_path: Path, file_name: str, key_values: dict[str, str], target: str
+) -> None:
+    folder = sibling_folder(tmp_path)
+    write_json(folder / file_name, [delete_of(**key_values)])
+
+    items = read_all(folder)
+
+    [warning] = findings(items)
+    assert warning.code == "edfi-contact-delete-unknown"
+    assert warning.severity is Severity.WARNING
+    assert target in warning.message
+    assert warning.value == key_values["contactUniqueId"]
+    assert warning.record_key == key_values.get("studentUniqueId")
+    assert warning.provenance is not None
+    assert warning.provenance.file == file_name
+    assert guardians_by_student(items) == {
+        "S1": ["Rosa", "Ruiz", "Omar", "Haddad"],
+        "S2": ["Rosa", "Ruiz", None, None],
+    }
+
+
+def test_contact_delete_without_key_values(tmp_path: Path) -> None:
+    folder = sibling_folder(tmp_path)
+    write_json(
+        folder / "studentContactAssociations-deletes.json",
+        [delete_of(contactUniqueId="C1")],
+    )
+
+    [warning] = findings(read_all(folder), "edfi-delete-key-missing")
+
+    assert "'d1'" in warning.message
+    assert "contactUniqueId, studentUniqueId" in warning.message
+
+
+def stored_guardians(engine: Engine) -> dict[str, list[Any]]:
+    """Return each current student's guardian 1 and 2 names, by local id."""
+    columns = record_versions.c
+    query = select(columns.record_key, columns.data).where(
+        columns.kind == RecordKind.STUDENT.value,
+        columns.valid_to_submission_id.is_(None),
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return {
+        key: [
+            data.get(f"guardian_{number}_{part}")
+            for number in (1, 2)
+            for part in ("first_name", "last_surname")
+        ]
+        for key, data in rows
+    }
+
+
+def test_contact_deletes_end_to_end(engine: Engine, tmp_path: Path) -> None:
+    with engine.begin() as connection:
+        add_organization(connection, "1964733", "Harbor Hills", "charter")
+    folders = {name: tmp_path / name for name in ("bulk", "delta", "alone")}
+    for folder in folders.values():
+        folder.mkdir()
+    sibling_folder(folders["bulk"])
+    sibling_folder(folders["delta"])
+    write_json(
+        folders["delta"] / "contacts-deletes.json", [delete_of(contactUniqueId="C1")]
+    )
+    write_json(
+        folders["alone"] / "contacts-deletes.json", [delete_of(contactUniqueId="C2")]
+    )
+
+    def send(name: str, snapshot: bool) -> SubmissionResult:
+        request = pipeline.SubmissionRequest(
+            "1964733", "edfi-json", [folders[name]], snapshot=snapshot
+        )
+        result = pipeline.submit(engine, request)
+        assert result.status == "committed", result.findings
+        return result
+
+    send("bulk", snapshot=True)
+    assert stored_guardians(engine) == {
+        "S1": ["Rosa", "Ruiz", "Omar", "Haddad"],
+        "S2": ["Rosa", "Ruiz", None, None],
+    }
+
+    delta = send("delta", snapshot=False)
+    assert delta.kinds[RecordKind.STUDENT].updated == 2
+    assert stored_guardians(engine) == {
+        "S1": ["Omar", "Haddad", None, None],
+        "S2": [None, None, None, None],
+    }
+
+    alone = send("alone", snapshot=False)
+    warnings = [f for f in alone.findings if f.code == "edfi-contact-delete-unknown"]
+    assert len(warnings) == 1
+    assert RecordKind.STUDENT not in alone.kinds
+    assert stored_guardians(engine)["S1"] == ["Omar", "Haddad", None, None]
+
+
 def test_contact_files_cover_no_kind(tmp_path: Path) -> None:
     folder = contact_folder(tmp_path, "contact", [("C1", {})])
     (folder / "students.json").unlink()
@@ -773,6 +985,52 @@ def test_writer_writes_contacts(tmp_path: Path) -> None:
     assert associations[0]["primaryContactStatus"] is True
 
 
+def test_writer_siblings_share_contact(
+    tmp_path: Path, siblings: list[dict[str, Any]]
+) -> None:
+    write(tmp_path, lambda k: iter(siblings if k is RecordKind.STUDENT else []))
+
+    contacts = json.loads((tmp_path / "contacts.json").read_text(encoding="utf-8"))
+    associations = json.loads(
+        (tmp_path / "studentContactAssociations.json").read_text(encoding="utf-8")
+    )
+
+    assert [c["contactUniqueId"] for c in contacts] == [
+        "S1-guardian-1",
+        "S1-guardian-2",
+        "S2-guardian-1",
+        "S3-guardian-1",
+    ]
+    links = [
+        (
+            a["studentReference"]["studentUniqueId"],
+            a["contactReference"]["contactUniqueId"],
+            a["contactPriority"],
+        )
+        for a in associations
+    ]
+    assert links == [
+        ("S1", "S1-guardian-1", 1),
+        ("S1", "S1-guardian-2", 2),
+        ("S2", "S2-guardian-1", 1),
+        ("S2", "S1-guardian-1", 2),
+        ("S3", "S3-guardian-1", 1),
+    ]
+
+
+def test_writer_siblings_read_back(
+    tmp_path: Path, siblings: list[dict[str, Any]]
+) -> None:
+    write(tmp_path, lambda k: iter(siblings if k is RecordKind.STUDENT else []))
+
+    items = read_all(tmp_path)
+
+    assert findings(items) == []
+    assert by_key(RecordKind.STUDENT, items) == {
+        record["local_student_id"]: record for record in siblings
+    }
+
+
 def test_writer_empty_kinds_write_empty_arrays(tmp_path: Path) -> None:
     write(tmp_path, lambda k: iter([]))
 
@@ -833,6 +1091,8 @@ def assert_only_items(items: list[ReadItem]) -> None:
             "studentSchoolAssociations.json",
             "studentSpecialEducationProgramAssociations.json",
             "students-deletes.json",
+            "contacts-deletes.json",
+            "studentContactAssociations-deletes.json",
         ]
     ),
     elements=st.lists(st.one_of(STUDENT_LIKE, JSON_VALUE), max_size=6),

@@ -735,6 +735,10 @@ STUDENTS: list[dict[str, Any]] = [
         "preferred_first_name": "Annie",
         "birth_date": "2014-03-09",
         "sex": "F",
+        "guardian_1_first_name": "María José",
+        "guardian_1_last_surname": "O'Neil",
+        "guardian_2_first_name": "Sam",
+        "guardian_2_last_surname": "Lee <Jr.>",
     },
     {
         "local_student_id": "H-1002",
@@ -744,6 +748,7 @@ STUDENTS: list[dict[str, Any]] = [
         "birth_date": "2013-11-30",
         "sex": "M",
         "postal_code": None,
+        "guardian_1_first_name": "Thu",
     },
 ]
 
@@ -846,12 +851,13 @@ def test_writer_file_layout(tmp_path: Path) -> None:
 
     assert [p.name for p in paths] == [
         "EducationOrganization.xml",
+        "Contact.xml",
         "Student.xml",
         "StudentProgram.xml",
     ]
     roots = [etree.parse(str(p)).getroot() for p in paths]
-    assert [etree.QName(r).namespace for r in roots] == [EDFI] * 3
-    [first, _second] = roots[2]
+    assert [etree.QName(r).namespace for r in roots] == [EDFI] * 4
+    [first, _second] = roots[3]
     order = [etree.QName(child).localname for child in first]
     assert order == [
         "StudentReference",
@@ -874,6 +880,71 @@ def test_writer_file_layout(tmp_path: Path) -> None:
     assert first.findtext("{*}Disability/{*}Disability") == (
         DISABILITY_URI + "Autism Spectrum Disorders"
     )
+
+
+def test_writer_siblings_share_contact(
+    tmp_path: Path, siblings: list[dict[str, Any]]
+) -> None:
+    write_interchanges(tmp_path, [], siblings, [])
+
+    root = etree.parse(str(tmp_path / "Contact.xml")).getroot()
+
+    assert etree.QName(root).localname == "InterchangeContact"
+    contacts = root.findall("{*}Contact")
+    assert [c.findtext("{*}ContactUniqueId") for c in contacts] == [
+        "S1-guardian-1",
+        "S1-guardian-2",
+        "S2-guardian-1",
+        "S3-guardian-1",
+    ]
+    links = [
+        (
+            a.findtext("{*}StudentReference//{*}StudentUniqueId"),
+            a.findtext("{*}ContactReference//{*}ContactUniqueId"),
+            a.findtext("{*}ContactPriority"),
+        )
+        for a in root.findall("{*}StudentContactAssociation")
+    ]
+    assert links == [
+        ("S1", "S1-guardian-1", "1"),
+        ("S1", "S1-guardian-2", "2"),
+        ("S2", "S2-guardian-1", "1"),
+        ("S2", "S1-guardian-1", "2"),
+        ("S3", "S3-guardian-1", "1"),
+    ]
+
+
+def test_writer_siblings_read_back(
+    tmp_path: Path, siblings: list[dict[str, Any]]
+) -> None:
+    write_interchanges(tmp_path, [], siblings, [])
+
+    items = read_all(tmp_path)
+
+    assert findings(items) == []
+    assert [r.fields for r in records(items, RecordKind.STUDENT)] == siblings
+
+
+def test_writer_contact_layout(tmp_path: Path) -> None:
+    write_interchanges(tmp_path, [], STUDENTS[:1], [])
+
+    root = etree.parse(str(tmp_path / "Contact.xml")).getroot()
+
+    order = [etree.QName(child).localname for child in root]
+    assert order == ["Contact", "StudentContactAssociation"] * 2
+    contact, association = root[2], root[3]
+    assert [etree.QName(child).localname for child in contact] == [
+        "ContactUniqueId",
+        "Name",
+    ]
+    assert contact.findtext("{*}Name/{*}LastSurname") == "Lee <Jr.>"
+    assert [etree.QName(child).localname for child in association] == [
+        "StudentReference",
+        "ContactReference",
+        "PrimaryContactStatus",
+        "ContactPriority",
+    ]
+    assert association.findtext("{*}PrimaryContactStatus") == "false"
 
 
 def test_writer_rejects_unknown_kind(tmp_path: Path) -> None:

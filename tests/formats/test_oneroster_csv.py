@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sislink.cli import app
-from sislink.formats.base import ReadItem
+from sislink.formats.base import ReadItem, RecordSource
 from sislink.formats.oneroster import OneRosterCsvReader
 from sislink.formats.oneroster.writer import write
 from sislink.model import (
@@ -894,6 +894,61 @@ def test_writer_writes_guardian_agents(tmp_path: Path) -> None:
     assert guardian["familyName"] == "Lee, Jr."
     assert guardian["orgSourcedIds"] == "0136861"
     assert "H-1002-guardian-2" not in users
+
+
+SIBLING_ENROLLMENTS: list[dict[str, Any]] = [
+    {"local_student_id": "S1", "school_id": "0136861", "entry_date": "2024-08-15"},
+    {"local_student_id": "S2", "school_id": "0136879", "entry_date": "2024-08-15"},
+]
+"""The siblings S1 and S2 attend two schools, and S3 has no enrollment."""
+
+
+def sibling_source(siblings: list[dict[str, Any]]) -> RecordSource:
+    records = {
+        RecordKind.STUDENT: siblings,
+        RecordKind.ENROLLMENT: SIBLING_ENROLLMENTS,
+    }
+    return lambda kind: iter(records.get(kind, []))
+
+
+def test_writer_siblings_share_guardian(
+    tmp_path: Path, siblings: list[dict[str, Any]]
+) -> None:
+    write(tmp_path, sibling_source(siblings))
+
+    with (tmp_path / "users.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+
+    assert [row["sourcedId"] for row in rows] == [
+        "S1",
+        "S2",
+        "S3",
+        "S1-guardian-1",
+        "S1-guardian-2",
+        "S2-guardian-1",
+        "S3-guardian-1",
+    ]
+    users = {row["sourcedId"]: row for row in rows}
+    assert users["S1"]["agentSourcedIds"] == "S1-guardian-1,S1-guardian-2"
+    assert users["S2"]["agentSourcedIds"] == "S2-guardian-1,S1-guardian-1"
+    assert users["S3"]["agentSourcedIds"] == "S3-guardian-1"
+    shared = users["S1-guardian-1"]
+    assert shared["givenName"] == "Rosa"
+    assert shared["familyName"] == "Ruiz"
+    assert shared["orgSourcedIds"] == "0136861,0136879"
+    assert users["S3-guardian-1"]["orgSourcedIds"] == ""
+
+
+def test_writer_siblings_read_back(
+    tmp_path: Path, siblings: list[dict[str, Any]]
+) -> None:
+    write(tmp_path, sibling_source(siblings))
+
+    items = read_all(tmp_path)
+
+    assert findings(items) == []
+    found = [normalized(r) for r in records(items, RecordKind.STUDENT)]
+    assert found == siblings
 
 
 def test_writer_charter_reads_back_as_district(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from sislink.formats.edfi_json.fields import (
     store_contact,
 )
 from sislink.formats.edfi_json.resources import (
+    CONTACT_ID,
     RESOURCES,
     STUDENTS,
     Resource,
@@ -54,7 +55,9 @@ class EdFiJsonReader(Reader):
         "and studentContactAssociations, or parents and "
         "studentParentAssociations), studentSchoolAssociations (enrollments) and "
         "studentSpecialEducationProgramAssociations; pages as students-1.json, "
-        "students-2.json, and deletes as students-deletes.json"
+        "students-2.json, and deletes as students-deletes.json. Deletes of "
+        "contacts and their associations take guardians off the students sent "
+        "with them"
     )
     files: ClassVar[tuple[str, ...]] = (
         *(f"{name}.json" for name in RESOURCES),
@@ -111,10 +114,12 @@ class EdFiJsonReader(Reader):
 def _read_file(
     path: Path, found: ResourceFile, contacts: Contacts
 ) -> Iterator[ReadItem]:
-    """Yield the file's records, or store a joined resource's values in ``contacts``.
+    """Yield the file's records, or apply a joined resource's values to ``contacts``.
 
-    NOTE: deletes of contacts and their associations are not read, so they
-    change no student's guardians.
+    Contacts and their associations load before students, so their deletes
+    take guardians off the students this submission sends. NOTE: a student
+    the submission does not send keeps its stored guardians, because the hub
+    stores guardians' names, not contact ids.
     """
     kind = found.resource.kind
     unresolved = UnresolvedGuardians(CONTACT_LINKS, CONTACT_RESOURCES)
@@ -125,9 +130,10 @@ def _read_file(
         provenance = Provenance(path.name, element=f"[{item.index}]")
         if not isinstance(item.value, Mapping):
             yield _invalid(kind, provenance, "the array element is not an object")
+        elif found.resource.joined and found.deletes:
+            yield from _remove_contact(found.resource, item, provenance, contacts)
         elif found.resource.joined:
-            if not found.deletes:
-                yield from _store(found.resource, item.value, provenance, contacts)
+            yield from _store(found.resource, item.value, provenance, contacts)
         elif found.deletes:
             yield _removal(found.resource, item, provenance)
         else:
@@ -167,7 +173,49 @@ def _record(
 
 
 def _removal(resource: Resource, item: Element, provenance: Provenance) -> ReadItem:
-    """Return the removal a delete names, from its keyValues or top-level keys."""
+    """Return the removal a delete names, or the finding that stops it."""
+    values = _delete_keys(resource, item, provenance)
+    if isinstance(values, Finding):
+        return values
+    return Removed(resource.kind, KINDS[resource.kind].key_of(values), provenance)
+
+
+def _remove_contact(
+    resource: Resource, item: Element, provenance: Provenance, contacts: Contacts
+) -> Iterator[ReadItem]:
+    """Remove the contact or student-contact association a delete names.
+
+    A deleted contact leaves every student that names it, and a deleted
+    association leaves its student.
+    """
+    values = _delete_keys(resource, item, provenance)
+    if isinstance(values, Finding):
+        yield values
+        return
+    contact_id = values[CONTACT_ID]
+    student_id = values.get("local_student_id")
+    if student_id is None:
+        removed = contacts.remove_contact(contact_id)
+    else:
+        removed = contacts.remove_association(student_id, contact_id)
+    if not removed:
+        target = ", ".join(
+            f"{name} {values[field]!r}" for name, field in resource.delete_keys
+        )
+        yield rules.EDFI_CONTACT_DELETE_UNKNOWN.finding(
+            kind=resource.kind,
+            provenance=provenance,
+            value=contact_id,
+            record_key=student_id,
+            resource=resource.name,
+            target=target,
+        )
+
+
+def _delete_keys(
+    resource: Resource, item: Element, provenance: Provenance
+) -> dict[str, str] | Finding:
+    """Return a delete's key values by field, from its keyValues or top-level keys."""
     assert isinstance(item.value, Mapping)
     extractor = Extractor(item.value)
     key_values = item.value.get("keyValues")
@@ -177,7 +225,8 @@ def _removal(resource: Resource, item: Element, provenance: Provenance) -> ReadI
     }
     if extractor.problems:
         return _invalid(resource.kind, provenance, "; ".join(extractor.problems))
-    if any(value is None for value in values.values()):
+    found = {field: value for field, value in values.items() if value is not None}
+    if len(found) < len(values):
         needed = ", ".join(name for name, _field in resource.delete_keys)
         return rules.EDFI_DELETE_KEY_MISSING.finding(
             kind=resource.kind,
@@ -185,7 +234,7 @@ def _removal(resource: Resource, item: Element, provenance: Provenance) -> ReadI
             value=extractor.text(("id",)),
             needed=needed,
         )
-    return Removed(resource.kind, KINDS[resource.kind].key_of(values), provenance)
+    return found
 
 
 def _invalid(kind: RecordKind, provenance: Provenance, detail: str) -> Finding:

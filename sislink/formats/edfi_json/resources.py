@@ -21,8 +21,9 @@ class Resource:
     """One Ed-Fi resource: its record kind and the key values of its deletes.
 
     ``delete_keys`` maps each ``keyValues`` name of a delete to the canonical
-    field of the record key. A ``joined`` resource gives no records of its
-    own: its values are added to the records of ``kind``.
+    field of the record key, or to ``contact_id`` for the contact a joined
+    resource names. A ``joined`` resource gives no records of its own: its
+    values are added to the records of ``kind``.
     """
 
     name: str
@@ -42,6 +43,11 @@ PARENTS = "parents"
 PARENT_ASSOCIATIONS = "studentParentAssociations"
 """Data Standard 4 and older name contacts parents."""
 
+CONTACT_ID = "contact_id"
+"""The name under which a delete of a joined resource keeps the contact's id."""
+STUDENT_KEY = ("studentUniqueId", "local_student_id")
+"""The delete key of a student association: the student's local id."""
+
 RESOURCES: dict[str, Resource] = {
     resource.name: resource
     for resource in (
@@ -56,8 +62,13 @@ RESOURCES: dict[str, Resource] = {
             (("schoolId", "education_organization_id"),),
         ),
         *(
-            Resource(name, RecordKind.STUDENT, (), joined=True)
-            for name in (CONTACTS, CONTACT_ASSOCIATIONS, PARENTS, PARENT_ASSOCIATIONS)
+            Resource(name, RecordKind.STUDENT, delete_keys, joined=True)
+            for name, delete_keys in (
+                (CONTACTS, (("contactUniqueId", CONTACT_ID),)),
+                (CONTACT_ASSOCIATIONS, (("contactUniqueId", CONTACT_ID), STUDENT_KEY)),
+                (PARENTS, (("parentUniqueId", CONTACT_ID),)),
+                (PARENT_ASSOCIATIONS, (("parentUniqueId", CONTACT_ID), STUDENT_KEY)),
+            )
         ),
         Resource(
             STUDENTS,

@@ -5,7 +5,9 @@ property names and descriptors as URIs, the shape the Ed-Fi ODS/API serves.
 Only properties that hold a canonical field are written, so an Ed-Fi API
 may reject a POST of them. enrollment_status, special_education_status and
 postal_code have no property and are not written. A student's guardians are
-written as contacts and studentContactAssociations.
+written as contacts and studentContactAssociations. Students that name a
+guardian with the same first name and surname share one contact (see
+``GuardianIds``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from sislink.formats.edfi_xml.descriptors import (
     disability_uri,
     sex_uri,
 )
-from sislink.formats.guardians import GuardianName, record_guardians
+from sislink.formats.guardians import GuardianIds, GuardianName, record_guardians
 from sislink.model import RecordKind
 from sislink.model.crosswalks import ED_FI_GRADE_LEVEL
 from sislink.model.records import JsonValue
@@ -153,20 +155,22 @@ def student_resource(record: StoredRecord) -> JsonObject:
     )
 
 
-def contact_resources(record: StoredRecord) -> list[tuple[JsonObject, JsonObject]]:
+def contact_resources(
+    record: StoredRecord, ids: GuardianIds
+) -> list[tuple[JsonObject | None, JsonObject]]:
     """Return a ``contacts`` and a ``studentContactAssociations`` resource per guardian.
 
-    A contact's id is the student's id with the guardian's number, so a
-    guardian of two students is written once for each of them. Guardian 1
-    is the primary contact, and each guardian's number is its contactPriority.
+    The contact is None when an earlier student of the export named the same
+    guardian, whose contact is already written. Guardian 1 is the primary
+    contact, and each guardian's number is its contactPriority.
     """
     student_id = _text(record.get("local_student_id"))
-    resources: list[tuple[JsonObject, JsonObject]] = []
+    resources: list[tuple[JsonObject | None, JsonObject]] = []
     for number, guardian in record_guardians(record):
-        contact_id = f"{student_id}-guardian-{number}"
+        contact_id, first = ids.assign(student_id, number, guardian)
         resources.append(
             (
-                _contact(contact_id, guardian),
+                _contact(contact_id, guardian) if first else None,
                 {
                     "contactReference": {"contactUniqueId": contact_id},
                     "studentReference": {"studentUniqueId": student_id},
@@ -352,10 +356,12 @@ def _write_students(directory: Path, records: Iterable[StoredRecord]) -> list[Pa
             _ArrayFile(stack.enter_context(path.open("w", encoding="utf-8")))
             for path in paths
         )
+        ids = GuardianIds()
         for record in records:
             students.add(student_resource(record))
-            for contact, association in contact_resources(record):
-                contacts.add(contact)
+            for contact, association in contact_resources(record, ids):
+                if contact is not None:
+                    contacts.add(contact)
                 associations.add(association)
         for array in (students, contacts, associations):
             array.close()

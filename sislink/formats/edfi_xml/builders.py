@@ -16,6 +16,7 @@ from sislink.formats.edfi_xml.descriptors import (
     disability_uri,
     sex_uri,
 )
+from sislink.formats.guardians import GuardianName
 from sislink.model.records import JsonValue
 
 StoredRecord = Mapping[str, JsonValue]
@@ -165,6 +166,46 @@ def student_node(record: StoredRecord) -> Node:
             *birth,
             *_identification_code("State", record.get("state_student_id")),
             *_identification_code("District", record.get("district_student_id")),
+        ),
+    )
+
+
+def contact_node(contact_id: str, guardian: GuardianName) -> Node:
+    """Return the Contact element of a student's guardian.
+
+    NOTE: the sample files have no Contact, so the names are written inside
+    Name as Student's are; this is not confirmed against the 5.2 XSD. The
+    reader takes them inside Name or as direct children.
+    """
+    name = _parent(
+        "Name",
+        *_leaf("FirstName", guardian.first_name),
+        *_leaf("LastSurname", guardian.last_surname),
+    )
+    return Node("Contact", children=(Node("ContactUniqueId", contact_id), *name))
+
+
+def contact_association_node(
+    student_id: str | None, contact_id: str, number: int
+) -> Node:
+    """Return the StudentContactAssociation of a student's guardian ``number``.
+
+    Guardian 1 is the primary contact, and each guardian's number is its
+    ContactPriority, as in the Ed-Fi JSON writer.
+    """
+    student = _identity(
+        "StudentReference", "StudentIdentity", "StudentUniqueId", student_id
+    )
+    contact = _identity(
+        "ContactReference", "ContactIdentity", "ContactUniqueId", contact_id
+    )
+    return Node(
+        "StudentContactAssociation",
+        children=(
+            *student,
+            *contact,
+            Node("PrimaryContactStatus", "true" if number == 1 else "false"),
+            Node("ContactPriority", str(number)),
         ),
     )
 

@@ -18,6 +18,7 @@ NAMESPACE_PREFIX = "http://ed-fi.org/"
 """Start of every Ed-Fi interchange namespace. The reader accepts any version."""
 
 EDUCATION_ORGANIZATION = "InterchangeEducationOrganization"
+CONTACT = "InterchangeContact"
 STUDENT = "InterchangeStudent"
 STUDENT_PROGRAM = "InterchangeStudentProgram"
 
@@ -28,7 +29,7 @@ KIND_OF_INTERCHANGE: dict[str, RecordKind] = {
 }
 """The interchanges the reader reads, in load order, with the kind each carries."""
 
-CONTACT_INTERCHANGES = ("InterchangeContact", "InterchangeParent")
+CONTACT_INTERCHANGES = (CONTACT, "InterchangeParent")
 """The interchanges of contacts (Data Standard 5.x) and parents (older) with
 their student associations. They give no records of their own: the reader adds
 the contacts' names to the students. ASSUMPTION: the root names follow the

@@ -5,13 +5,16 @@ carry only the elements that hold a canonical field (see ``builders``), so a
 validating Ed-Fi consumer may reject them. The hub's own reader reads them
 back.
 
-NOTE: guardian names are not written. Student has no element for them, and
-the Contact interchange that the reader reads them from is not written.
+A student's guardians are written to the Contact interchange as Contact and
+StudentContactAssociation elements, the elements the reader takes guardians
+from. Students that name a guardian with the same first name and surname
+share one Contact (see ``GuardianIds``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from lxml import etree
@@ -20,24 +23,32 @@ from sislink.formats.base import RecordSource
 from sislink.formats.edfi_xml.builders import (
     Node,
     StoredRecord,
+    contact_association_node,
+    contact_node,
     organization_node,
     program_node,
     student_node,
+    xml_text,
 )
 from sislink.formats.edfi_xml.interchange import (
+    CONTACT,
     EDUCATION_ORGANIZATION,
     NAMESPACE,
     STUDENT,
     STUDENT_PROGRAM,
 )
+from sislink.formats.guardians import GuardianIds, record_guardians
 from sislink.model import RecordKind
 
 FILE_NAMES = {
     EDUCATION_ORGANIZATION: "EducationOrganization.xml",
+    CONTACT: "Contact.xml",
     STUDENT: "Student.xml",
     STUDENT_PROGRAM: "StudentProgram.xml",
 }
 """File name of each written interchange, in load order."""
+
+AddNode = Callable[[Node], None]
 
 
 def write_interchanges(
@@ -46,14 +57,15 @@ def write_interchanges(
     students: Iterable[StoredRecord],
     programs: Iterable[StoredRecord],
 ) -> list[Path]:
-    """Write EducationOrganization.xml, Student.xml and StudentProgram.xml.
+    """Write EducationOrganization.xml, Contact.xml, Student.xml and StudentProgram.xml.
 
     Args:
         directory: folder for the files, created if missing. Existing files
             of these names are replaced.
         organizations: organization records. Kind ``school`` becomes a
             School, and ``district`` and ``charter`` a LocalEducationAgency.
-        students: student records, one Student element each.
+        students: student records, one Student element each, and a
+            StudentContactAssociation for each guardian.
         programs: special-education program records, one
             StudentSpecialEducationProgramAssociation each.
 
@@ -63,32 +75,47 @@ def write_interchanges(
     time, so the iterables may be generators of any length.
 
     Returns:
-        The three paths, in load order.
+        The four paths, in load order.
 
     Raises:
         ValueError: an organization's kind is not school, district or charter.
         OSError: a file cannot be written.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    nodes = {
-        EDUCATION_ORGANIZATION: (organization_node(r) for r in organizations),
-        STUDENT: (student_node(r) for r in students),
-        STUDENT_PROGRAM: (program_node(r) for r in programs),
-    }
-    paths: list[Path] = []
-    for interchange, elements in nodes.items():
-        path = directory / FILE_NAMES[interchange]
-        _write_file(path, interchange, elements)
-        paths.append(path)
-    return paths
+    paths = {name: directory / file_name for name, file_name in FILE_NAMES.items()}
+    with _interchange(paths[EDUCATION_ORGANIZATION], EDUCATION_ORGANIZATION) as add:
+        for record in organizations:
+            add(organization_node(record))
+    with ExitStack() as stack:
+        add_contact = stack.enter_context(_interchange(paths[CONTACT], CONTACT))
+        add_student = stack.enter_context(_interchange(paths[STUDENT], STUDENT))
+        ids = GuardianIds()
+        for record in students:
+            add_student(student_node(record))
+            _add_guardians(add_contact, record, ids)
+    with _interchange(paths[STUDENT_PROGRAM], STUDENT_PROGRAM) as add:
+        for record in programs:
+            add(program_node(record))
+    return list(paths.values())
 
 
-def _write_file(path: Path, interchange: str, nodes: Iterable[Node]) -> None:
+def _add_guardians(add: AddNode, record: StoredRecord, ids: GuardianIds) -> None:
+    """Add a student's new guardians as Contacts and each guardian's association."""
+    student_id = xml_text(record.get("local_student_id"))
+    for number, guardian in record_guardians(record):
+        contact_id, first = ids.assign(student_id, number, guardian)
+        if first:
+            add(contact_node(contact_id, guardian))
+        add(contact_association_node(student_id, contact_id, number))
+
+
+@contextmanager
+def _interchange(path: Path, interchange: str) -> Iterator[AddNode]:
+    """Open an interchange file and yield the function that adds a top-level node."""
     with etree.xmlfile(str(path), encoding="UTF-8") as xml:
         xml.write_declaration()
         with xml.element(_tag(interchange), nsmap={None: NAMESPACE}):
-            for node in nodes:
-                _write_node(xml, node, depth=1)
+            yield lambda node: _write_node(xml, node, depth=1)
             xml.write("\n")
 
 
@@ -109,7 +136,7 @@ def _tag(name: str) -> str:
 
 
 def write(directory: Path, records: RecordSource) -> list[Path]:
-    """Write the organizations, students and special-education programs."""
+    """Write the organizations, students with their guardians, and programs."""
     return write_interchanges(
         directory,
         records(RecordKind.ORGANIZATION),

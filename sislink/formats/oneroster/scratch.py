@@ -14,10 +14,11 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from types import TracebackType
 
-from sislink.formats.guardians import GuardianName
+from sislink.formats.guardians import GuardianName, guardian_id, shared_key
 
 CACHE_KIB = 4_096
 
@@ -202,19 +203,29 @@ class Scratch:
 
 
 class StudentSchools:
-    """The grade and schools of each written student, for users.csv.
+    """The grade and schools of each written student, and their guardians.
 
-    The writer learns them from the enrollments, which it writes first, and
-    keeps them in a temporary SQLite file like ``Scratch``.
+    The writer learns the schools from the enrollments, which it writes
+    first, and each guardian from the students that name it. It keeps them
+    in a temporary SQLite file like ``Scratch``, so memory holds SQLite's
+    page cache, not one entry per student or guardian.
     """
 
     def __init__(self) -> None:
         self._scratch = Scratch()
         self._db = self._scratch._db
-        self._db.execute(
-            "CREATE TABLE written (user TEXT, school TEXT, entry TEXT, grade TEXT)"
+        self._db.executescript(
+            """
+            CREATE TABLE written (user TEXT, school TEXT, entry TEXT, grade TEXT);
+            CREATE INDEX written_user ON written (user);
+            CREATE TABLE guardians (
+                id TEXT PRIMARY KEY, shared_key BLOB UNIQUE,
+                first_name TEXT, last_name TEXT
+            );
+            CREATE TABLE guardian_students (guardian TEXT, user TEXT);
+            CREATE INDEX guardian_students_guardian ON guardian_students (guardian);
+            """
         )
-        self._db.execute("CREATE INDEX written_user ON written (user)")
 
     def close(self) -> None:
         self._scratch.close()
@@ -233,3 +244,41 @@ class StudentSchools:
         schools = list(dict.fromkeys(school for school, _grade in rows))
         grades = [grade for _school, grade in rows if grade]
         return (grades[-1] if grades else None), schools
+
+    def add_guardian(self, user: str, number: int, guardian: GuardianName) -> str:
+        """Store guardian ``number`` of student ``user`` and return its id.
+
+        A guardian that an earlier student named with the same ``shared_key``
+        keeps that student's id, as ``GuardianIds`` assigns it.
+        """
+        own_id = guardian_id(user, number)
+        key = shared_key(guardian)
+        self._db.execute(
+            "INSERT INTO guardians VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (shared_key) DO NOTHING",
+            (own_id, key, guardian.first_name, guardian.last_surname),
+        )
+        found = own_id
+        if key is not None:
+            (found,) = self._db.execute(
+                "SELECT id FROM guardians WHERE shared_key = ?", (key,)
+            ).fetchone()
+        self._db.execute("INSERT INTO guardian_students VALUES (?, ?)", (found, user))
+        return found
+
+    def guardians(self) -> Iterator[tuple[str, GuardianName, list[str]]]:
+        """Yield each guardian's id, names and its students' schools, in order.
+
+        Guardians come in the order first stored, and the schools in the
+        order of their students, then of enrollment.
+        """
+        rows = self._db.execute(
+            "SELECT g.id, g.first_name, g.last_name, w.school "
+            "FROM guardians g "
+            "JOIN guardian_students s ON s.guardian = g.id "
+            "LEFT JOIN written w ON w.user = s.user "
+            "ORDER BY g.rowid, s.rowid, w.entry"
+        )
+        for (agent_id, first, last), group in groupby(rows, key=lambda row: row[:3]):
+            schools = dict.fromkeys(row[3] for row in group if row[3] is not None)
+            yield agent_id, GuardianName(first, last), list(schools)

@@ -4,7 +4,9 @@ The bundle contains manifest.csv, orgs.csv, users.csv, demographics.csv and
 enrollments.csv, every file bulk. Each school enrollment becomes one class
 enrollment in a homeroom class named after the school. Each guardian of a
 student becomes a user with role guardian, which the student's
-agentSourcedIds lists. NOTE: classes.csv is
+agentSourcedIds lists. Students that name a guardian with the same first
+name and surname share one such user (see ``StudentSchools.add_guardian``),
+whose rows follow the students' in users.csv. NOTE: classes.csv is
 not written (the manifest lists it absent), so a strict OneRoster validator
 reports the class references as unresolved; sislink's reader does not need
 them. Fields OneRoster 1.1 has no column for are not written: entry and exit
@@ -164,12 +166,10 @@ def _write_students(
             user = text(record.get("local_student_id"))
             grade, school_ids = schools.of(user)
             agents = [
-                (f"{user}-guardian-{number}", guardian)
+                schools.add_guardian(user, number, guardian)
                 for number, guardian in record_guardians(record)
             ]
             users.writerow(_user_row(record, grade, school_ids, agents))
-            for agent_id, guardian in agents:
-                users.writerow(_agent_row(agent_id, guardian, school_ids))
             sex = text(record.get("sex"))
             values = {
                 "sourcedId": user,
@@ -177,6 +177,8 @@ def _write_students(
                 "sex": SEX.get(sex, sex),
             }
             demographics.writerow([values.get(c, "") for c in COLUMNS[DEMOGRAPHICS]])
+        for agent_id, guardian, school_ids in schools.guardians():
+            users.writerow(_agent_row(agent_id, guardian, school_ids))
     return [demographics_path, users_path]
 
 
@@ -184,7 +186,7 @@ def _user_row(
     record: StoredRecord,
     grade: str | None,
     schools: list[str],
-    agents: list[tuple[str, GuardianName]],
+    agents: list[str],
 ) -> list[str]:
     user = text(record.get("local_student_id"))
     ids = [
@@ -205,18 +207,14 @@ def _user_row(
         "givenName": text(record.get("first_name")),
         "familyName": text(record.get("last_surname")),
         "middleName": text(record.get("middle_name")),
-        "agentSourcedIds": ",".join(agent_id for agent_id, _guardian in agents),
+        "agentSourcedIds": ",".join(agents),
         "grades": GRADE.get(grade, grade) if grade else "",
     }
     return [values.get(column, "") for column in COLUMNS[USERS]]
 
 
 def _agent_row(agent_id: str, guardian: GuardianName, schools: list[str]) -> list[str]:
-    """Return the users.csv row of a student's guardian, at the student's schools.
-
-    The id is the student's id with the guardian's number, so a guardian of
-    two students is written once for each of them.
-    """
+    """Return the users.csv row of a guardian, at the schools of its students."""
     values = {
         "sourcedId": agent_id,
         "enabledUser": "false",
