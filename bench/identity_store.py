@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, select, text
 
-from sislink.link import features, synthetic, training
+from sislink.link import features, frequencies, synthetic, training
 from sislink.link.engine import Candidate, Decision, Thresholds
 from sislink.link.features import Person
 from sislink.link.matcher import IndexMatcher
@@ -83,7 +83,7 @@ def trained_model(district: Sequence[Person], seed: int, cache: Path) -> dict[st
     """
     size = min(TRAINING_INCOMING, len(district))
     recipe = json.dumps(untrained_model(), sort_keys=True)
-    for module in (training, features, synthetic):
+    for module in (training, features, frequencies, synthetic):
         recipe += inspect.getsource(module)
     recipe += f"|{len(district)}|{size}|{seed}"
     tag = hashlib.sha256(recipe.encode()).hexdigest()[:16]

@@ -73,7 +73,7 @@ ReviewThreshold = Annotated[
         min=0.0,
         max=1.0,
         help="Match probability (0-1) at or above which a student waits for "
-        "review; default 0.05 or the stored model's.",
+        "review; default 0.7 or the stored model's.",
     ),
 ]
 

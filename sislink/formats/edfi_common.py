@@ -91,6 +91,8 @@ class Contacts:
     """Each student's contacts as (rank, contact id), by studentUniqueId."""
     associations: int = 0
     """The associations stored so far, which keeps document order in ranks."""
+    deleted: set[str] = field(default_factory=set)
+    """Contacts the submission deletes, which its students may still name."""
 
     def add_contact(self, contact_id: str, name: GuardianName) -> None:
         self.names[contact_id] = name
@@ -119,6 +121,7 @@ class Contacts:
 
     def remove_contact(self, contact_id: str) -> bool:
         """Forget a contact's names, or return False if the contact is unknown."""
+        self.deleted.add(contact_id)
         return self.names.pop(contact_id, None) is not None
 
     def remove_association(self, student_id: str, contact_id: str) -> bool:
@@ -137,6 +140,10 @@ class Contacts:
         return guardian_fields(name for name in names if name is not None)
 
     def names_unknown_contact(self, student_id: str | None) -> bool:
-        """Return whether a student's associations name a contact not stored."""
+        """Return whether a student's associations name a contact neither
+        stored nor deleted by the submission."""
         links = self.links.get(student_id or "", [])
-        return any(contact_id not in self.names for _rank, contact_id in links)
+        return any(
+            contact_id not in self.names and contact_id not in self.deleted
+            for _rank, contact_id in links
+        )

@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
+from sislink.link import frequencies
 from sislink.link.features import (
     FEATURE_COLUMNS,
     LIST_COLUMNS,
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 
 KEPT_PROBABILITY = 0.001
 """Pairs scoring below this probability are dropped before the best is chosen."""
+
+FREQUENCY_SHOWN = 0.05
+"""Smallest name-frequency adjustment, in bits, that a contribution's label names."""
 
 LINK = "link"
 REVIEW = "review"
@@ -49,7 +53,7 @@ class Thresholds:
     """
 
     link: float = 0.999
-    review: float = 0.05
+    review: float = 0.7
     expected_match_share: float = 0.5
     ambiguity_bits: float = 10.0
     """A runner-up within this many bits of match weight of the best
@@ -201,10 +205,14 @@ class Engine:
         database = DuckDBAPI(connection)
         left = database.register(_table(index.people, "i"), table_name="a_index")
         right = database.register(_table(incoming, "n"), table_name="b_incoming")
-        model = dict(self.model)
+        names = frequencies.stored(self.model)
+        model = frequencies.splink_settings(self.model, adjusted=names is not None)
+        adjusted = frequencies.adjusted_comparisons(model)
         share = self.thresholds.expected_match_share
         model["probability_two_random_records_match"] = min(0.5, share / index_size)
         linker = Linker([left, right], model, log_level=logging.WARNING)
+        if names is not None:
+            frequencies.attach(linker, frequencies.lookup_tables(database, names))
         predictions = linker.inference.predict(
             threshold_match_probability=KEPT_PROBABILITY, warning_mode="never"
         )
@@ -217,7 +225,7 @@ class Engine:
         )
         connection.register("sislink_entities", entities)
         rows = connection.execute(
-            _best_sql(predictions.physical_name, self._comparisons)
+            _best_sql(predictions.physical_name, self._comparisons, adjusted)
         )
         ranked: dict[str, list[Candidate]] = {}
         for row in rows.fetchall():
@@ -227,16 +235,27 @@ class Engine:
                     entity,
                     float(probability),
                     float(weight),
-                    self._contributions(parts),
+                    self._contributions(parts, adjusted),
                 )
             )
         return ranked
 
-    def _contributions(self, weights: Sequence[Any]) -> tuple[Contribution, ...]:
+    def _contributions(
+        self, weights: Sequence[Any], adjusted: Sequence[str]
+    ) -> tuple[Contribution, ...]:
+        """Return each comparison's level and weight, its name frequency included."""
         found = []
-        for name, weight in zip(self._comparisons, weights, strict=True):
+        level_weights = weights[: len(self._comparisons)]
+        adjustments = dict(
+            zip(adjusted, weights[len(self._comparisons) :], strict=True)
+        )
+        for name, weight in zip(self._comparisons, level_weights, strict=True):
             value = float(weight)
-            found.append(Contribution(name, _label(self._labels[name], value), value))
+            label = _label(self._labels[name], value)
+            adjustment = float(adjustments.get(name) or 0.0)
+            if abs(adjustment) >= FREQUENCY_SHOWN:
+                label += f" ({adjustment:+.1f} for how common the name is)"
+            found.append(Contribution(name, label, value + adjustment))
         return tuple(found)
 
 
@@ -260,9 +279,18 @@ def _table(people: Sequence[Person], prefix: str) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def _best_sql(predictions: str, comparisons: Sequence[str]) -> str:
-    """Return SQL for the two best entities of each incoming student."""
-    weights = ", ".join(f'"mw_{name}"' for name in comparisons)
+def _best_sql(
+    predictions: str, comparisons: Sequence[str], adjusted: Sequence[str]
+) -> str:
+    """Return SQL for the two best entities of each incoming student.
+
+    Each row holds the weight of every comparison's level, then the
+    name-frequency adjustment of every comparison in ``adjusted``.
+    """
+    weights = ", ".join(
+        [f'"mw_{name}"' for name in comparisons]
+        + [f'"mw_tf_adj_{name}"' for name in adjusted]
+    )
     return f"""
         WITH scored AS (
             SELECT p.unique_id_r AS incoming, e.entity, p.match_weight,

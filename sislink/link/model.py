@@ -21,6 +21,8 @@ import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 
+from sislink.link.frequencies import MINIMUM_NAME_FREQUENCY
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_FILE = "default_model.json"
@@ -91,6 +93,17 @@ def _level(level: Any, label: str, m: float, u: float, *, fixed: bool = False) -
     )
 
 
+def _same_name(column: str, label: str, m: float, u: float) -> Any:
+    """Return the exact level of a name, weighed by how common the name is.
+
+    Only the first name is weighed so (``TERM_FREQUENCY_COLUMNS``).
+    """
+    level = cll.ExactMatchLevel(column, term_frequency_adjustments=True)
+    return _level(level, label, m, u).configure(
+        tf_minimum_u_value=MINIMUM_NAME_FREQUENCY
+    )
+
+
 def _first_name() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="first_name",
@@ -99,7 +112,7 @@ def _first_name() -> cl.CustomComparison:
             cll.NullLevel("first_name").configure(
                 label_for_charts="first name missing", is_null_level=True
             ),
-            _level(cll.ExactMatchLevel("first_name"), "same first name", 0.85, 0.01),
+            _same_name("first_name", "same first name", 0.85, 0.01),
             _level(
                 cll.ColumnsReversedLevel("first_name", "surname", symmetrical=True),
                 "first and last names swapped",
@@ -425,8 +438,10 @@ def for_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
     A stored model is a settings dictionary in DuckDB's dialect. This builds
     the same comparisons and blocking rules in ``dialect`` (``spark``, for
     example) and carries over the trained m and u probabilities, the prior
-    and the link type. Raises ``ValueError`` when the stored comparisons or
-    their levels differ from the ones sislink builds now.
+    and the link type. The stored name frequencies are not settings: give
+    them to the other backend's linker with ``frequencies.attach``. Raises
+    ``ValueError`` when the stored comparisons or their levels differ from
+    the ones sislink builds now.
     """
     rewritten = settings_creator(
         model.get("link_type", "link_only")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sislink.errors import InputError
+from sislink.link import frequencies
 from sislink.link.engine import NEW, Engine, IndexRows, Thresholds
 from sislink.link.features import Person
 
@@ -147,10 +148,15 @@ def match_rosters(
     model: dict[str, Any],
     thresholds: Thresholds,
 ) -> list[dict[str, str]]:
-    """Return one output row per incoming record, in input order."""
+    """Return one output row per incoming record, in input order.
+
+    Names are weighed by how common they are in ``district``, the index
+    here, whatever index the model's own name frequencies were counted on.
+    """
     index = IndexRows()
     for person in district:
         index.add(person, person.unique_id)
+    model = frequencies.with_frequencies(model, frequencies.of_people(district))
     decisions = Engine(model, thresholds).run(index, incoming)
     rows = []
     for decision in decisions:

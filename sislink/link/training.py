@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 from splink import DuckDBAPI, Linker, block_on
 
+from sislink.link import frequencies
 from sislink.link.engine import _table
 from sislink.link.features import Person
 from sislink.link.model import (
@@ -61,7 +62,8 @@ def train(
     With one roster, it is deduplicated against itself (the person index);
     with two, the model learns from the pairs between them. A level that no
     training pair shows keeps its prior m probability. Splink's warnings
-    about such levels are not passed on.
+    about such levels are not passed on. The model carries how common each
+    name is among ``people``, the index (``sislink.link.frequencies``).
 
     Raises:
         TrainingError: there are fewer than ``MINIMUM_TRAINING_ROWS`` rows,
@@ -81,11 +83,15 @@ def train(
         if other is not None:
             tables.append(database.register(_table(other, "n"), table_name="b_other"))
             link_type = "link_only"
+        names = frequencies.count(connection, "a_index")
+        lookups = frequencies.lookup_tables(database, names)
         linker = Linker(tables, settings_creator(link_type), log_level=logging.ERROR)
+        frequencies.attach(linker, lookups)
         _estimate_u(linker, seed)
         shares = guardian_u(connection, "a_index", minimum_pairs=MINIMUM_GUARDIAN_PAIRS)
         settings = with_guardian_u(linker.misc.save_model_to_json(), shares)
         linker = Linker(tables, settings, log_level=logging.ERROR)
+        frequencies.attach(linker, lookups)
         try:
             _estimate_m(linker)
         except ValueError as exc:
@@ -100,7 +106,7 @@ def train(
     finally:
         connection.close()
     model["link_type"] = "link_only"
-    return floor_m_probabilities(model)
+    return frequencies.with_frequencies(floor_m_probabilities(model), names)
 
 
 def _estimate_u(linker: Linker, seed: int) -> None:
@@ -205,6 +211,9 @@ def write_default_model(path: Path, seed: int = 11) -> None:
     district, incoming = DEFAULT_TRAINING_SIZE
     linkage = build_linkage_set(district, incoming, seed)
     model = train(linkage.district, linkage.incoming, seed=seed)
+    # The generated names say nothing of how common a name is in a
+    # district's index, so the packaged model carries no name frequencies.
+    del model[frequencies.FREQUENCIES_KEY]
     path.write_text(
         json.dumps(model, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )

@@ -7,6 +7,7 @@ work as they do on a real index.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from functools import cache
 
@@ -125,19 +126,49 @@ def test_birth_date_digit_typo_links_with_ssid() -> None:
     assert _decide(BASE, incoming)["decision"] == LINK
 
 
-def test_shared_guardian_links_moved_child() -> None:
-    moved = _incoming(postal_code="93001", middle_name=None)
-    assert _decide(BASE, moved)["decision"] != LINK
-    with_guardian = _incoming(
-        postal_code="93001", middle_name=None, guardians=(("ROSA", "Garcia"),)
+def _commonest_name() -> tuple[str, str]:
+    """Return the background's most common first name and surname."""
+    firsts = Counter(p.first_name for p in _background() if p.first_name)
+    surnames = Counter(p.last_name for p in _background() if p.last_name)
+    return firsts.most_common(1)[0][0], surnames.most_common(1)[0][0]
+
+
+def test_shared_guardian_links_moved_child_with_common_name() -> None:
+    first, surname = _commonest_name()
+    district = replace(BASE, first_name=first, last_name=surname, middle_name=None)
+    moved = _incoming(
+        first_name=first, last_name=surname, postal_code="93001", middle_name=None
     )
-    assert _decide(BASE, with_guardian)["decision"] == LINK
+    assert _decide(district, moved)["decision"] != LINK
+    with_guardian = replace(moved, guardians=(("ROSA", "Garcia"),))
+    assert _decide(district, with_guardian)["decision"] == LINK
+
+
+def test_rare_first_name_links_moved_child_without_guardian() -> None:
+    district = replace(BASE, first_name="Eulalia")
+    moved = _incoming(first_name="Eulalia", postal_code="93001", middle_name=None)
+    assert _decide(district, moved)["decision"] == LINK
+    assert _decide(BASE, replace(moved, first_name=BASE.first_name))["decision"] != LINK
 
 
 def test_placeholder_guardians_never_link_namesake() -> None:
+    first, surname = _commonest_name()
     unknown = (("Unknown", "Unknown"), ("N/A", "N/A"))
-    district = replace(BASE, middle_name=None, ssid=None, guardians=unknown)
-    namesake = _incoming(postal_code="93001", middle_name=None, guardians=unknown)
+    district = replace(
+        BASE,
+        first_name=first,
+        last_name=surname,
+        middle_name=None,
+        ssid=None,
+        guardians=unknown,
+    )
+    namesake = _incoming(
+        first_name=first,
+        last_name=surname,
+        postal_code="93001",
+        middle_name=None,
+        guardians=unknown,
+    )
     assert _decide(district, namesake)["decision"] != LINK
 
 
@@ -190,7 +221,8 @@ def _candidate(probability: float, weight: float) -> Candidate:
     [
         ([], NEW),
         ([_candidate(0.01, -8.0)], NEW),
-        ([_candidate(0.5, 0.0)], "review"),
+        ([_candidate(0.5, 0.0)], NEW),
+        ([_candidate(0.8, 2.0)], "review"),
         ([_candidate(0.99999, 17.0)], LINK),
         ([_candidate(0.99999, 17.0), _candidate(0.9, 12.0)], "review"),
         ([_candidate(0.99999, 30.0), _candidate(0.9, 12.0)], LINK),

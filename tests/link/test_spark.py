@@ -1,5 +1,7 @@
 """The stored model on Splink's Spark backend scores exactly as on DuckDB.
 
+Both weigh names by the same name-frequency tables, counted on the index.
+
 Spark runs in local mode inside the test, with the similarity functions
 from the jar Splink ships. It needs Java; without it the test is skipped,
 except on CI, where it must run.
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from sislink.link import frequencies
 from sislink.link.engine import Engine, IndexRows, Thresholds
 from sislink.link.features import (
     FEATURE_COLUMNS,
@@ -63,6 +66,8 @@ def test_spark_scores_like_duckdb(spark: Any) -> None:
         _frame(spark, data.incoming, "n"), table_name="b_incoming"
     )
     linker = Linker([left, right], model, log_level=logging.WARNING)
+    names = frequencies.of_people(data.district)
+    frequencies.attach(linker, frequencies.lookup_tables(database, names))
 
     pairs = linker.inference.predict(threshold_match_probability=0.001)
 
@@ -113,7 +118,10 @@ def _duckdb_best(
     index = IndexRows()
     for person in district:
         index.add(person, person.unique_id)
-    decisions = Engine(default_model(), Thresholds()).run(index, incoming)
+    model = frequencies.with_frequencies(
+        default_model(), frequencies.of_people(district)
+    )
+    decisions = Engine(model, Thresholds()).run(index, incoming)
     return {
         d.incoming_id: (d.candidate.entity, d.candidate.weight)
         for d in decisions
