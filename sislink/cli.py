@@ -22,7 +22,7 @@ from sislink.cli_compliance import register as register_compliance_commands
 from sislink.cli_identity import register as register_identity_commands
 from sislink.errors import SislinkError, UsageError
 from sislink.export import export
-from sislink.formats import READERS
+from sislink.formats import READERS, WRITERS
 from sislink.formats.mapped import check_mapping_file, load_mapping
 from sislink.formats.mapped import report as mapping_report
 from sislink.held import confirm_held, discard_held
@@ -610,8 +610,9 @@ def export_command(
         typer.Option(
             "--format",
             "-f",
-            help="Format to write: edfi-json, calpads, csv (the sislink CSV "
-            "layout) or another format with a writer.",
+            help="Format to write: "
+            + ", ".join(sorted(WRITERS))
+            + " (csv is short for sislink-csv).",
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")],
