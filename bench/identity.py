@@ -160,6 +160,7 @@ def _plain_splink_model(data: LinkageData) -> dict[str, Any]:
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+    from sislink.link import frequencies
     from sislink.link.engine import _table
 
     settings = SettingsCreator(
@@ -195,8 +196,16 @@ def _plain_splink_model(data: LinkageData) -> dict[str, Any]:
         block_on("first_name", "surname")
     )
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    # Splink counts a name's frequency on all the records it is given, and
+    # the engine, which drops adjustments without counts, gets the same.
+    connection.execute(
+        "CREATE VIEW both_sides AS "
+        "SELECT first_name, surname FROM a_index "
+        "UNION ALL SELECT first_name, surname FROM b_incoming"
+    )
+    names = frequencies.count(connection, "both_sides", ("first_name", "surname"))
     connection.close()
-    return model
+    return frequencies.with_frequencies(model, names)
 
 
 def _ecm(data: LinkageData, thresholds: Thresholds) -> list[Decision]:

@@ -48,10 +48,14 @@ FREQUENCIES_KEY = "sislink_name_frequencies"
 Frequencies = dict[str, dict[str, float]]
 
 
-def count(connection: duckdb.DuckDBPyConnection, table: str) -> Frequencies:
+def count(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str] = TERM_FREQUENCY_COLUMNS,
+) -> Frequencies:
     """Return each value's share of the non-missing values, per column of ``table``."""
     found: Frequencies = {}
-    for column in TERM_FREQUENCY_COLUMNS:
+    for column in columns:
         rows = connection.execute(
             f"""
             SELECT "{column}", count(*) / sum(count(*)) OVER ()
@@ -128,8 +132,7 @@ def lookup_tables(database: Any, frequencies: Frequencies) -> dict[str, Any]:
     serve every linker of that database through ``attach``.
     """
     tables = {}
-    for column in TERM_FREQUENCY_COLUMNS:
-        shares = frequencies.get(column, {})
+    for column, shares in frequencies.items():
         frame = pa.table(
             {column: list(shares), f"tf_{column}": list(shares.values())},
             schema=pa.schema([(column, pa.string()), (f"tf_{column}", pa.float64())]),

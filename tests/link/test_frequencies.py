@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import duckdb
 import pytest
 
 from sislink.link import frequencies
@@ -94,3 +95,19 @@ def test_training_stores_the_index_frequencies() -> None:
 
 def test_packaged_model_carries_no_frequencies() -> None:
     assert frequencies.stored(default_model()) is None
+
+
+def test_count_takes_other_columns() -> None:
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE people AS SELECT * FROM (VALUES ('noah', 'smith'), "
+        "('noah', NULL), ('ava', 'smith')) AS t(first_name, surname)"
+    )
+
+    found = frequencies.count(connection, "people", ("first_name", "surname"))
+
+    assert found["first_name"] == {
+        "noah": pytest.approx(2 / 3),
+        "ava": pytest.approx(1 / 3),
+    }
+    assert found["surname"] == {"smith": pytest.approx(1.0)}
