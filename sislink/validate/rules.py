@@ -283,6 +283,11 @@ NAME_CHARACTER_INVALID = _rule(
     "break, and a name has no use for other control characters",
     (RecordKind.STUDENT,),
     (
+        "first_name",
+        "middle_name",
+        "last_surname",
+        "preferred_first_name",
+        "preferred_last_surname",
         "guardian_1_first_name",
         "guardian_1_last_surname",
         "guardian_2_first_name",
