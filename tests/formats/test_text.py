@@ -251,3 +251,12 @@ def test_stray_nul_byte_not_binary(
     assert not any(
         isinstance(item, Finding) and item.code == "file-unreadable" for item in items
     )
+
+
+def test_stray_nul_in_one_row_file_not_binary(tmp_path: Path) -> None:
+    path = tmp_path / "students.csv"
+    path.write_bytes(b"id,name\n1,An\x00a\n")
+
+    items = list(read_delimited(path, TextFormat()))
+
+    assert items == [TextRow(1, ["id", "name"]), TextRow(2, ["1", "An\x00a"])]
