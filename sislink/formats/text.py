@@ -52,8 +52,8 @@ BINARY_SIGNATURES = (
 BINARY_NUL_SHARE = 0.01
 """A file whose start has more NUL bytes than this share is not text.
 
-Text has none. A stray NUL in one row is read with the row, not as a
-binary file."""
+Text has none. A stray NUL in one row is read with the row, and
+normalization removes it from the value."""
 
 BINARY_MINIMUM_START = 1024
 """The minimum byte count the NUL share is taken over. A shorter file counts
