@@ -3,11 +3,17 @@
 Each field is converted by its declared type. A value that cannot be
 converted is not guessed at: it becomes a finding, and the record keeps the
 source text so the quarantine shows what was sent.
+
+Normalization is where every reader's values enter the hub, so it removes
+the control characters that no field may contain
+(``sislink.model.characters.CONTROL_CHARACTERS``) before anything else sees
+them, with a warning for each field that had any.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -19,6 +25,13 @@ from sislink.model import (
     Finding,
     Record,
     SourceRecord,
+)
+from sislink.model.characters import (
+    CONTROL_CHARACTERS,
+    control_character_names,
+    in_prose,
+    remove_control_characters,
+    without_control_characters,
 )
 from sislink.model.codes import CODE_SETS
 from sislink.model.crosswalks import code_key, descriptor_code_value
@@ -36,11 +49,13 @@ def normalize(source: SourceRecord) -> tuple[Record, list[Finding]]:
     """Return the canonical record for ``source`` and the findings on its values.
 
     The record is returned even when it has error findings, so that it can be
-    quarantined with its values as sent.
+    quarantined with its values as sent. Control characters are the exception:
+    they are removed from every value and from the provenance, because a
+    PostgreSQL store cannot hold U+0000 and no field has a use for any of them.
     """
+    source, findings = clean_control_characters(source)
     spec = KINDS[source.kind]
     data: dict[str, JsonValue] = {}
-    findings: list[Finding] = []
 
     for name, text in source.fields.items():
         field_spec = spec.by_name.get(name)
@@ -76,6 +91,63 @@ def normalize(source: SourceRecord) -> tuple[Record, list[Finding]]:
             )
     record = Record(source.kind, key, data, source.provenance)
     return record, [_keyed(f, key) for f in findings]
+
+
+def clean_control_characters(
+    source: SourceRecord,
+) -> tuple[SourceRecord, list[Finding]]:
+    """Remove ``CONTROL_CHARACTERS`` from a source record's values and provenance.
+
+    Returns the cleaned record and a warning for each canonical field that
+    had any, or ``source`` itself and no warning when it has none. Readers
+    trim values and leave out empty ones, so a value that had such characters
+    is trimmed too, and left out when nothing else remains.
+
+    The characters are removed rather than replaced: they show as nothing, so
+    the value then reads as it did on screen, and an identifier matches the
+    same record sent without them.
+    """
+    provenance = source.provenance
+    places = (provenance.file, provenance.element or "", provenance.column or "")
+    if not CONTROL_CHARACTERS.search("".join((*source.fields.values(), *places))):
+        return source, []
+
+    cleaned = replace(
+        source, fields={}, provenance=without_control_characters(provenance)
+    )
+    spec = KINDS[source.kind]
+    findings = []
+    for name, text in source.fields.items():
+        if not CONTROL_CHARACTERS.search(text):
+            cleaned.fields[name] = text
+            continue
+        field_spec = spec.by_name.get(name)
+        if field_spec is not None:
+            findings.append(_control_characters_removed(field_spec, text, cleaned))
+        value = remove_control_characters(text).strip()
+        if value:
+            cleaned.fields[name] = value
+    return cleaned, findings
+
+
+def _control_characters_removed(
+    spec: FieldSpec, text: str, source: SourceRecord
+) -> Finding:
+    """Return the warning that ``text`` lost its control characters.
+
+    The value is left out, since the field may be a name, a birth date or an
+    identifier.
+    """
+    names = control_character_names(text)
+    single = len(names) == 1
+    noun = "control character" if single else "control characters"
+    return rules.CONTROL_CHARACTER_REMOVED.finding(
+        kind=source.kind,
+        provenance=source.provenance,
+        field=spec.column,
+        characters=f"the {noun} {in_prose(names)}",
+        them="it" if single else "them",
+    )
 
 
 def _keyed(finding: Finding, key: str) -> Finding:

@@ -35,9 +35,10 @@ from sislink.model import (
     Skipped,
     SourceRecord,
 )
+from sislink.model.characters import without_control_characters
 from sislink.model.provenance import source_digest
 from sislink.model.summary import SubmissionResult
-from sislink.normalize import normalize, parse_date
+from sislink.normalize import clean_control_characters, normalize, parse_date
 from sislink.orphans import Orphanage, is_orphan
 from sislink.store.audit import record_event
 from sislink.store.changes import record_changes
@@ -555,32 +556,35 @@ class _SubmissionRun:
                     self.request.progress("reading", self.read_count)
                 fingerprint = source_digest(item)
                 if self.merger.match_unchanged(item.kind, fingerprint):
-                    if item.kind is RecordKind.STUDENT:
-                        # Its local id already points at its person, or it
-                        # still waits for review.
-                        self.linker.count_unchanged(item.fields.get("local_student_id"))
                     self._note_unchanged(item)
                     continue
                 record, findings = normalize(item)
                 record.source_digest = fingerprint
                 yield record, findings
             elif isinstance(item, Removed):
-                self.removals.append(item)
+                # The key loses the control characters that normalization
+                # removes from the values it is made of, so it matches.
+                self.removals.append(without_control_characters(item))
             elif isinstance(item, Skipped):
                 self.result.kind(item.kind).read += 1
                 self.result.kind(item.kind).skipped += 1
             elif isinstance(item, Finding):
-                self._reader_finding(item)
+                # A reader's finding can quote a cell or column name as sent.
+                self._reader_finding(without_control_characters(item))
 
     def _note_unchanged(self, source: SourceRecord) -> None:
         """Tell the checks about a record that skips them because it is unchanged.
 
         Later records are checked against it all the same: a plan against
         its student's birth date, a record id against the ids already used.
+        Its values lose their control characters here as in ``normalize``.
         """
-        fields = source.fields
+        fields = clean_control_characters(source)[0].fields
         birth = None
         if source.kind is RecordKind.STUDENT:
+            # Its local id already points at its person, or it still waits
+            # for review.
+            self.linker.count_unchanged(fields.get("local_student_id"))
             birth = parse_date(
                 fields.get("birth_date", ""), source.dialect.date_formats
             )

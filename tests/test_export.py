@@ -200,14 +200,27 @@ def test_cli_export_names_left_out_kinds(
     }
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "described"),
+    [
+        ("guardian_1_last_surname", "Li^Ruiz", "a caret '^'"),
+        ("first_name", "An\ta", "a tab"),
+        ("last_surname", "Li\u2028Ruiz", "a line break"),
+    ],
+)
 def test_cli_export_reports_unwritable_value(
-    engine: Engine, database_url: str, tmp_path: Path
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+    field: str,
+    value: str,
+    described: str,
 ) -> None:
     with engine.begin() as connection:
         add_organization(connection, ALPHA, "Alpha Charter", "charter")
     sent = tmp_path / "sent"
-    caret = {**student("A7", "Ana", "Li"), "guardian_1_last_surname": "Li^Ruiz"}
-    write_kind(sent, RecordKind.STUDENT, [caret])
+    unwritable = {**student("A7", "Ana", "Li"), field: value}
+    write_kind(sent, RecordKind.STUDENT, [unwritable])
     submit(engine, SubmissionRequest(ALPHA, "sislink-csv", [sent]))
 
     done = CliRunner().invoke(
@@ -226,9 +239,10 @@ def test_cli_export_reports_unwritable_value(
     assert done.exit_code == 1
     assert "internal error" not in done.output
     assert f"organization {ALPHA}" in done.output
+    assert "SINF.txt" in done.output
     assert "local id A7" in done.output
-    assert "guardian_1_last_surname" in done.output
-    assert "Li^Ruiz" not in done.output
+    assert f"field {field} contains {described}" in done.output
+    assert value not in done.output
 
 
 # --- guardians -----------------------------------------------------------------

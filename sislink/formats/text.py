@@ -52,8 +52,12 @@ BINARY_SIGNATURES = (
 BINARY_NUL_SHARE = 0.01
 """A file whose start has more NUL bytes than this share is not text.
 
-Text has none; a stray NUL in one row is read as a bad row, not as a
-binary file."""
+Text has none. A stray NUL in one row is read with the row, and
+normalization removes it from the value."""
+
+BINARY_MINIMUM_START = 1024
+"""The minimum byte count the NUL share is taken over. A shorter file counts
+as this long, so one stray NUL in a file of a row or two is not binary."""
 
 UNSUPPORTED_ENCODINGS = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32"})
 
@@ -220,7 +224,7 @@ def _binary_kind(start: bytes) -> str | None:
     for signature, description in BINARY_SIGNATURES:
         if start.startswith(signature):
             return description
-    if start and start.count(0) / len(start) > BINARY_NUL_SHARE:
+    if start.count(0) / max(len(start), BINARY_MINIMUM_START) > BINARY_NUL_SHARE:
         return "binary data (it holds many NUL bytes)"
     return None
 

@@ -8,11 +8,11 @@ normalization is left for the finding that normalization already made.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 
 from sislink.model import KINDS, Finding, Record, RecordKind
+from sislink.model.characters import calpads_unwritable_characters, in_prose
 from sislink.model.records import FieldType
 from sislink.validate import rules
 from sislink.validate.engine import Context, age_on, check, iso_date
@@ -46,12 +46,6 @@ BAND_281_MONTHS = (33, 72)
 
 NONPUBLIC_AGENCY = "400"
 MINIMUM_DURATION = 10
-
-UNWRITABLE = re.compile(r"[\^\x00-\x1f\x7f-\x9f\u2028\u2029]")
-"""Characters that a CALPADS name field cannot carry: the caret, control
-characters (Unicode category Cc) and the line and paragraph separators."""
-LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-"""The characters ``str.splitlines`` splits at."""
 
 
 def finding(
@@ -90,31 +84,12 @@ def names_fit_calpads(record: Record, context: Context) -> Iterator[Finding]:
     rule = rules.NAME_CHARACTER_INVALID
     for name in rule.fields:
         value = record.data.get(name)
-        characters = unwritable_characters(value) if isinstance(value, str) else []
+        if not isinstance(value, str):
+            continue
+        characters = calpads_unwritable_characters(value)
         if characters:
-            listed = ", ".join(characters[:-1])
-            listed = f"{listed} and {characters[-1]}" if listed else characters[0]
+            listed = in_prose(characters)
             yield finding(rule, record, name, show_value=False, characters=listed)
-
-
-def unwritable_characters(text: str) -> list[str]:
-    """Describe each kind of ``UNWRITABLE`` character in ``text``.
-
-    Each kind is named once, in order of appearance.
-    """
-    found: list[str] = []
-    for character in UNWRITABLE.findall(text):
-        if character == "^":
-            description = "a caret '^'"
-        elif character in LINE_BREAKS:
-            description = "a line break"
-        elif character == "\t":
-            description = "a tab"
-        else:
-            description = f"the control character U+{ord(character):04X}"
-        if description not in found:
-            found.append(description)
-    return found
 
 
 @check(rules.DATE_IN_FUTURE, *RecordKind)

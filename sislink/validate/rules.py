@@ -105,6 +105,17 @@ TEXT_DOUBLE_ENCODED = _rule(
     "correct the encoding setting of the export in the source system",
     HUB,
 )
+CONTROL_CHARACTER_REMOVED = _rule(
+    "control-character-removed",
+    W,
+    "{field} contained {characters}; the value is stored without {them} and "
+    "left out of this message",
+    "fix the export so that it writes no control characters into {field}, "
+    "then export again; the value may also need correcting in the source system",
+    HUB + "; PostgreSQL cannot store U+0000, XML 1.0 cannot carry the other C0 "
+    "control characters, and a terminal that shows a value acts on them. Tab, "
+    "line feed and carriage return are kept",
+)
 IDENTIFIER_SCIENTIFIC_NOTATION = _rule(
     "identifier-scientific-notation",
     E,
@@ -283,6 +294,11 @@ NAME_CHARACTER_INVALID = _rule(
     "break, and a name has no use for other control characters",
     (RecordKind.STUDENT,),
     (
+        "first_name",
+        "middle_name",
+        "last_surname",
+        "preferred_first_name",
+        "preferred_last_surname",
         "guardian_1_first_name",
         "guardian_1_last_surname",
         "guardian_2_first_name",

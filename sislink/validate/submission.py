@@ -49,9 +49,9 @@ class SubmissionChecks:
     ) -> None:
         """Remember a record that is not checked (it is unchanged), as ``check`` would.
 
-        ``fields`` are the source text: names and ids compare the same before
-        and after normalization, which only trims them. ``birth`` is a
-        student's ISO birth date.
+        ``fields`` are the source text without control characters: names and
+        ids compare the same before and after normalization, which only trims
+        them. ``birth`` is a student's ISO birth date.
         """
         local_id = fields.get("local_student_id", "")
         if kind is RecordKind.STUDENT:

@@ -683,6 +683,52 @@ def test_writer_rejects_caret(tmp_path: Path) -> None:
         get_writer("calpads")(tmp_path, lambda kind: iter([student]))
 
 
+# (character in a value, how the writer's error describes it)
+UNWRITABLE = [
+    ("^", "a caret '^'"),
+    ("\r\n", "a line break"),
+    ("\t", "a tab"),
+    ("\x00", "the control character U+0000"),
+    ("\x1b", "the control character U+001B"),
+    ("\x7f", "the control character U+007F"),
+    ("\x9b", "the control character U+009B"),
+    ("\x85", "a line break"),
+    ("\u2028", "a line break"),
+    ("\u2029", "a line break"),
+]
+
+
+@pytest.mark.parametrize(("character", "described"), UNWRITABLE)
+def test_writer_rejects_unwritable_character(
+    tmp_path: Path, character: str, described: str
+) -> None:
+    student = {**ROUND_TRIP[STUDENT][0], "first_name": f"Jo{character}sé"}
+
+    with pytest.raises(ValueError, match="CALPADS file cannot carry") as raised:
+        get_writer("calpads")(tmp_path, lambda kind: iter([student]))
+
+    message = str(raised.value)
+    assert message.startswith(
+        f"SINF.txt, student with local id 000101: student field first_name "
+        f"contains {described}, which"
+    )
+    assert "Jo" not in message
+    assert "sé" not in message
+
+
+def test_writer_names_the_file_of_other_kinds(tmp_path: Path) -> None:
+    plan = {**ROUND_TRIP[PLAN][0], "special_education_setting": "4\t00"}
+    source = {**ROUND_TRIP, PLAN: [plan]}
+
+    with pytest.raises(ValueError, match="CALPADS file cannot carry") as raised:
+        get_writer("calpads")(tmp_path, lambda kind: iter(source.get(kind, [])))
+
+    assert str(raised.value).startswith(
+        "PLAN.txt, student with local id 000101: plan field "
+        "special_education_setting contains a tab, which"
+    )
+
+
 def test_writer_puts_guardians_in_sinf(tmp_path: Path) -> None:
     round_trip(tmp_path, ROUND_TRIP)
 

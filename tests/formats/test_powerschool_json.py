@@ -136,8 +136,11 @@ def test_student_not_an_object(tmp_path: Path) -> None:
         ('[{"local_id": "1"},\n {"local_id": "2",, }]', 2, 19),
         ('[{"local_id": "1"},\n {"local_id": "2"', 2, 18),
         ("", 1, 1),
+        ('[{"local_id": "1"},\n {"name": {"last_name": "Q\\"u\x00in"}}]', 2, 30),
+        ('[{"local_id": "1\x1b"}]', 1, 17),
+        ('[{"local_id": "1\\qx"}]', 1, 18),
     ],
-    ids=["stray-comma", "cut-off", "empty"],
+    ids=["stray-comma", "cut-off", "empty", "raw-nul", "raw-escape", "bad-escape"],
 )
 def test_malformed_json_position(
     tmp_path: Path, text: str, line: int, column: int

@@ -8,7 +8,18 @@ from typing import Any
 import pytest
 
 from sislink.formats.text import TextFormat, TextRow, check_encoding, read_delimited
-from sislink.model import Finding, Provenance, RecordKind, SourceDialect, SourceRecord
+from sislink.model import (
+    KINDS,
+    FieldSpec,
+    FieldType,
+    Finding,
+    Provenance,
+    RecordKind,
+    Severity,
+    SourceDialect,
+    SourceRecord,
+)
+from sislink.model.codes import CODE_SETS
 from sislink.model.crosswalks import Crosswalk
 from sislink.normalize import (
     is_scientific_notation,
@@ -190,6 +201,119 @@ def test_double_encoded_name_is_stored_with_warning() -> None:
     assert record.data["first_name"] == "MÃ³nica"
 
 
+# C0 control characters other than tab (U+0009), line feed (U+000A) and
+# carriage return (U+000D).
+REMOVED = [chr(code) for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)]
+KEPT = ["\t", "\n", "\r", "\x7f", "\x85", "\x9b", "\u2028"]
+
+
+@pytest.mark.parametrize("character", REMOVED, ids=lambda c: f"U+{ord(c):04X}")
+def test_control_character_removed_with_warning(character: str) -> None:
+    record, findings = normalize(
+        student(SourceDialect("test"), last_surname=f"Ru{character}iz")
+    )
+
+    assert record.data["last_surname"] == "Ruiz"
+    [found] = findings
+    assert found.code == "control-character-removed"
+    assert found.severity is Severity.WARNING
+    assert found.field == "lastSurname"
+    assert found.provenance == Provenance("s.csv", 2)
+    assert found.record_key == "1"
+    assert found.value is None
+    assert found.message.startswith(
+        f"lastSurname contained the control character U+{ord(character):04X}; "
+        "the value is stored without it"
+    )
+    assert "Ru" not in found.message + found.fix
+    assert "export" in found.fix
+
+
+@pytest.mark.parametrize("character", KEPT, ids=lambda c: f"U+{ord(c):04X}")
+def test_other_control_characters_kept(character: str) -> None:
+    record, findings = normalize(
+        student(SourceDialect("test"), last_surname=f"Ru{character}iz")
+    )
+
+    assert findings == []
+    assert record.data["last_surname"] == f"Ru{character}iz"
+
+
+def test_removed_characters_listed_once() -> None:
+    _, findings = normalize(
+        student(SourceDialect("test"), first_name="\x00A\x1bn\x00a\x1b")
+    )
+
+    [found] = findings
+    assert found.message.startswith(
+        "firstName contained the control characters U+0000 and U+001B; the "
+        "value is stored without them"
+    )
+
+
+def valid_text(spec: FieldSpec) -> str:
+    """Return source text that normalizes without a finding for ``spec``."""
+    if spec.type is FieldType.DATE:
+        return "2015-03-04"
+    if spec.type is FieldType.CODE:
+        assert spec.code_set is not None
+        return next(iter(CODE_SETS[spec.code_set].codes))
+    if spec.type in (FieldType.INTEGER, FieldType.DECIMAL):
+        return "30"
+    if spec.type is FieldType.BOOLEAN:
+        return "1"
+    return "A1"
+
+
+FIELDS = [(kind, spec) for kind in RecordKind for spec in KINDS[kind].fields]
+
+
+@pytest.mark.parametrize(
+    ("kind", "spec"), FIELDS, ids=[f"{k}.{s.name}" for k, s in FIELDS]
+)
+def test_nul_removed_from_every_field(kind: RecordKind, spec: FieldSpec) -> None:
+    values = {other.name: valid_text(other) for other in KINDS[kind].fields}
+    clean = SourceRecord(kind, values, Provenance("f.csv", 3), SourceDialect("test"))
+    text = values[spec.name]
+    values = {**values, spec.name: f"{text[:1]}\x00{text[1:]}\x00"}
+    sent = SourceRecord(kind, values, Provenance("f.csv", 3), SourceDialect("test"))
+
+    expected, expected_findings = normalize(clean)
+    record, findings = normalize(sent)
+
+    assert expected_findings == []
+    assert record.data == expected.data
+    assert record.key == expected.key
+    assert [(f.code, f.field) for f in findings] == [
+        ("control-character-removed", spec.column)
+    ]
+
+
+def test_value_of_control_characters_only_is_missing() -> None:
+    record, findings = normalize(
+        student(SourceDialect("test"), first_name="\x00 \x00", middle_name="\x07")
+    )
+
+    assert "first_name" not in record.data
+    assert "middle_name" not in record.data
+    assert [(f.code, f.field) for f in findings] == [
+        ("control-character-removed", "firstName"),
+        ("control-character-removed", "middleName"),
+        ("required-missing", "firstName"),
+    ]
+
+
+def test_provenance_loses_control_characters() -> None:
+    source = student(SourceDialect("test"), last_surname="Ru\x00iz")
+    source.provenance = Provenance("s.json", element="student 1 (id 50\x0001)")
+
+    record, findings = normalize(source)
+
+    expected = Provenance("s.json", element="student 1 (id 5001)")
+    assert record.provenance == expected
+    assert [f.provenance for f in findings] == [expected]
+
+
 def test_ambiguous_date_is_an_error() -> None:
     dialect = SourceDialect("test", ("%m/%d/%Y", "%d/%m/%Y"))
     _, findings = normalize(student(dialect, birth_date="03/04/2015"))
@@ -251,3 +375,12 @@ def test_stray_nul_byte_not_binary(
     assert not any(
         isinstance(item, Finding) and item.code == "file-unreadable" for item in items
     )
+
+
+def test_stray_nul_in_one_row_file_not_binary(tmp_path: Path) -> None:
+    path = tmp_path / "students.csv"
+    path.write_bytes(b"id,name\n1,An\x00a\n")
+
+    items = list(read_delimited(path, TextFormat()))
+
+    assert items == [TextRow(1, ["id", "name"]), TextRow(2, ["1", "An\x00a"])]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sislink.model import KINDS, Provenance, Record, RecordKind, Severity
+from sislink.model import KINDS, FieldType, Provenance, Record, RecordKind, Severity
 from sislink.validate import RULES
 from sislink.validate.engine import CHECKS, Context, RegisteredCheck, Validator
 from sislink.validate.rules import RULE_FAILED
@@ -118,7 +118,7 @@ def test_record_rule(
     assert (code in codes_of(kind, **changes)) is fires
 
 
-GUARDIAN_NAMES = RULES["name-character-invalid"].fields
+NAME_FIELDS = RULES["name-character-invalid"].fields
 
 # (character in the name, how the finding describes it)
 UNWRITABLE = [
@@ -136,11 +136,21 @@ UNWRITABLE = [
 ]
 
 
-@pytest.mark.parametrize("field", GUARDIAN_NAMES)
+def test_name_rule_checks_every_name() -> None:
+    names = {
+        spec.name
+        for spec in KINDS[STUDENT].fields
+        if spec.type is FieldType.TEXT and spec.name.endswith(("_name", "_surname"))
+    }
+
+    assert set(NAME_FIELDS) == names
+    assert {"first_name", "middle_name", "last_surname"} <= names
+    assert {"guardian_1_first_name", "guardian_2_last_surname"} <= names
+
+
+@pytest.mark.parametrize("field", NAME_FIELDS)
 @pytest.mark.parametrize(("character", "described"), UNWRITABLE)
-def test_guardian_name_unwritable_character(
-    field: str, character: str, described: str
-) -> None:
+def test_name_unwritable_character(field: str, character: str, described: str) -> None:
     validator = Validator(Context(AS_OF, "2000000"))
 
     [found] = validator.check(record(STUDENT, **{field: f"Zoe{character}Quinn"}))
@@ -156,7 +166,7 @@ def test_guardian_name_unwritable_character(
     assert "Quinn" not in found.message + found.fix
 
 
-def test_guardian_name_lists_each_character_once() -> None:
+def test_name_lists_each_character_once() -> None:
     validator = Validator(Context(AS_OF, "2000000"))
     name = "Zoe^\tQ^\x07u\ti\nn"
 
@@ -171,8 +181,8 @@ def test_guardian_name_lists_each_character_once() -> None:
 @pytest.mark.parametrize(
     "name", ["Rosa", "José", "O'Neil", "Mary-Jo", "Anne Marie", "Nguyễn", "李", ""]
 )
-def test_guardian_name_writable(name: str) -> None:
-    changes = dict.fromkeys(GUARDIAN_NAMES, name)
+def test_name_writable(name: str) -> None:
+    changes = dict.fromkeys(NAME_FIELDS, name)
 
     assert codes_of(STUDENT, **changes) == []
 

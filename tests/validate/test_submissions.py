@@ -244,8 +244,12 @@ def test_findings_name_file_line_field_and_value(hub: Engine, tmp_path: Path) ->
     )
 
 
-def test_guardian_name_characters_are_reported(hub: Engine, tmp_path: Path) -> None:
-    names = {"guardian_1_first_name": "Zoe\nQuinn", "guardian_2_last_surname": "Ro^sa"}
+def test_name_characters_are_reported(hub: Engine, tmp_path: Path) -> None:
+    names = {
+        "middle_name": "Lu\tz",
+        "guardian_1_first_name": "Zoe\nQuinn",
+        "guardian_2_last_surname": "Ro^sa",
+    }
     folder = write(tmp_path / "s", {STUDENT: [student("S1"), student("S2", **names)]})
 
     result = run(hub, folder)
@@ -254,8 +258,10 @@ def test_guardian_name_characters_are_reported(hub: Engine, tmp_path: Path) -> N
     assert [(f.provenance.file, f.provenance.line) for f in found if f.provenance] == [
         ("students.csv", 3),
         ("students.csv", 3),
+        ("students.csv", 3),
     ]
     assert [(f.field, f.value, f.record_key) for f in found] == [
+        ("middleName", None, "S2"),
         ("guardian1FirstName", None, "S2"),
         ("guardian2LastSurname", None, "S2"),
     ]
@@ -269,6 +275,7 @@ def test_guardian_name_characters_are_reported(hub: Engine, tmp_path: Path) -> N
     assert sorted(tuple(row) for row in stored) == [
         ("guardian1FirstName", None),
         ("guardian2LastSurname", None),
+        ("middleName", None),
     ]
 
 

@@ -26,13 +26,15 @@ from sislink.formats.calpads.layouts import (
 )
 from sislink.formats.calpads.positions import FileLayout
 from sislink.model import KINDS, FieldType, RecordKind
+from sislink.model.characters import (
+    CALPADS_UNWRITABLE,
+    calpads_unwritable_characters,
+    in_prose,
+)
 from sislink.model.records import JsonValue
 
 WRITTEN = (SINF, SENR, SWDS, MEET, PLAN, SERV)
 """The layouts written, SINF first because SENR repeats each student's names."""
-
-UNSAFE = ("^", "\r", "\n")
-"""Characters that would split a value into two fields or two lines."""
 
 StudentFields = dict[str, dict[str, JsonValue]]
 """The SENR student fields of each student, by local student id."""
@@ -53,8 +55,8 @@ def write(directory: Path, records: RecordSource) -> list[Path]:
         The paths written, SINF first.
 
     Raises:
-        ValueError: a value contains a caret or a line break, which the
-            format cannot carry.
+        ValueError: a value contains a caret, a control character or a line
+            or paragraph separator, which the format cannot carry.
         OSError: a file cannot be written.
     """
     directory.mkdir(parents=True, exist_ok=True)
@@ -125,7 +127,7 @@ def format_value(kind: RecordKind, name: str, value: JsonValue) -> str:
     """Return the CALPADS text of a stored value: dates as CCYYMMDD.
 
     Raises:
-        ValueError: the text contains a caret or a line break.
+        ValueError: the text contains a character of ``CALPADS_UNWRITABLE``.
     """
     if isinstance(value, bool):
         text = "Y" if value else "N"
@@ -133,10 +135,12 @@ def format_value(kind: RecordKind, name: str, value: JsonValue) -> str:
         text = str(value).replace("-", "")
     else:
         text = str(value)
-    if any(mark in text for mark in UNSAFE):
+    if CALPADS_UNWRITABLE.search(text):
         # The value is left out of the message because it may be a name.
+        characters = in_prose(calpads_unwritable_characters(text))
         raise ValueError(
-            f"{kind} field {name} contains a caret or a line break, which a "
-            "CALPADS file cannot carry; remove them from the value"
+            f"{kind} field {name} contains {characters}, which a CALPADS file "
+            "cannot carry; correct the value in the source system and submit "
+            "the record again"
         )
     return text

@@ -8,6 +8,7 @@ character offset; that second pass runs only for a file that failed.
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from sislink.formats.base import file_error
 from sislink.model import Finding
 
 CHARACTER_OFFSET = re.compile(r" at (\d+)$")
+ESCAPED = frozenset('"\\/bfnrtu')
+"""The characters that may follow a backslash in a JSON string (RFC 8259)."""
 BLOCK_SIZE = 1 << 16
 
 
@@ -63,7 +66,41 @@ def locate_fault(path: Path) -> tuple[int | None, int | None]:
             return _character_position(path, int(match.group(1)))
         if "Incomplete" in str(detail):
             return _character_position(path, None)
+    except json.JSONDecodeError:
+        # ijson 3.6's pure-Python backend reads each string with
+        # json.scanstring, whose error gives an offset within that string only.
+        offset = _string_fault(path)
+        if offset is not None:
+            return _character_position(path, offset)
     return None, None
+
+
+def _string_fault(path: Path) -> int | None:
+    """Return the character offset of the first fault inside a JSON string.
+
+    A fault is a raw control character (U+0000 to U+001F), which JSON strings
+    carry only as escapes, or the character after a backslash that starts no
+    escape. A bad ``\\u`` escape is not found.
+    """
+    in_string = escaped = False
+    seen = 0
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
+        while block := handle.read(BLOCK_SIZE):
+            for character in block:
+                if not in_string:
+                    in_string = character == '"'
+                elif escaped:
+                    if character not in ESCAPED:
+                        return seen
+                    escaped = False
+                elif character == "\\":
+                    escaped = True
+                elif character == '"':
+                    in_string = False
+                elif character < " ":
+                    return seen
+                seen += 1
+    return None
 
 
 def _character_position(path: Path, offset: int | None) -> tuple[int, int]:

@@ -1,0 +1,255 @@
+"""Control characters in submitted files: every format, on SQLite and PostgreSQL.
+
+PostgreSQL text and JSON cannot contain U+0000, so on that backend these
+submissions fail with a store error if a NUL reaches the store. On both,
+every stored text is searched for it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from sislink.formats import READERS, get_writer
+from sislink.formats.sislink_csv import write_kind
+from sislink.model import RecordKind
+from sislink.pipeline import SubmissionRequest, submit
+from sislink.store.organizations import add_organization
+from sislink.store.schema import findings, record_versions, rejected_records
+
+DISTRICT, CHARTER = "1964733", "2000000"
+SAMPLES = Path(__file__).parent / "formats" / "samples"
+STUDENT = RecordKind.STUDENT
+
+SENT: dict[RecordKind, list[dict[str, Any]]] = {
+    RecordKind.ORGANIZATION: [
+        {
+            "education_organization_id": "0100001",
+            "name_of_institution": "Alpha Elementary",
+            "organization_kind": "school",
+        }
+    ],
+    STUDENT: [
+        {
+            "local_student_id": "S1",
+            "first_name": "Ana",
+            "last_surname": "Ruiz",
+            "birth_date": "2015-03-02",
+            "sex": "F",
+        }
+    ],
+    RecordKind.ENROLLMENT: [
+        {
+            "local_student_id": "S1",
+            "school_id": "0100001",
+            "entry_date": "2024-08-15",
+            "entry_grade_level": "04",
+            "enrollment_status": "10",
+        }
+    ],
+}
+
+# Ed-Fi XML is left out: XML 1.0 cannot contain U+0000, so such a file is
+# not XML at all (see test_nul_in_edfi_xml_rejects_the_file).
+FORMATS = sorted(set(READERS) - {"edfi-xml"})
+
+
+@pytest.fixture
+def hub(engine: Engine) -> Engine:
+    with engine.begin() as connection:
+        add_organization(connection, DISTRICT, "Unified District", "district")
+        add_organization(connection, CHARTER, "Alpha Charter", "charter", DISTRICT)
+    return engine
+
+
+def write_with_nul(folder: Path, file_format: str) -> set[str]:
+    """Write ``SENT`` in ``file_format`` with a NUL inside the surname Ruiz.
+
+    JSON files get the escape ``\\u0000``, other files the byte. Returns the
+    names of the files that carry the surname.
+    """
+    paths = get_writer(file_format)(folder, lambda kind: iter(SENT.get(kind, [])))
+    changed = set()
+    for path in paths:
+        content = path.read_bytes()
+        if b"Ruiz" in content:
+            nul = b"\\u0000" if path.suffix == ".json" else b"\x00"
+            path.write_bytes(content.replace(b"Ruiz", b"Ru" + nul + b"iz"))
+            changed.add(path.name)
+    assert changed, f"{file_format} wrote no surname"
+    return changed
+
+
+def texts(value: object) -> Iterator[str]:
+    """Yield every text in a stored value, JSON documents included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from texts(item)
+
+
+def stored_texts(engine: Engine) -> list[str]:
+    """Return every text of the stored findings, records and quarantined records."""
+    with engine.connect() as connection:
+        rows = [
+            tuple(row)
+            for table in (findings, record_versions, rejected_records)
+            for row in connection.execute(select(table))
+        ]
+    return list(texts(rows))
+
+
+def assert_no_nul_stored(engine: Engine) -> None:
+    stored = stored_texts(engine)
+    assert stored, "nothing was stored"
+    assert not [text for text in stored if "\x00" in text]
+
+
+def current_students(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        data = connection.execute(
+            select(record_versions.c.data).where(
+                record_versions.c.kind == STUDENT.value,
+                record_versions.c.valid_to_submission_id.is_(None),
+            )
+        ).scalars()
+        return [json.loads(d) if isinstance(d, str) else d for d in data]
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_nul_in_every_format_is_removed(
+    hub: Engine, tmp_path: Path, file_format: str
+) -> None:
+    changed = write_with_nul(tmp_path / "sent", file_format)
+
+    result = submit(hub, SubmissionRequest(CHARTER, file_format, [tmp_path / "sent"]))
+
+    assert result.status == "committed"
+    assert result.kinds[STUDENT].inserted == 1
+    removed = [f for f in result.findings if f.code == "control-character-removed"]
+    assert removed
+    for found in removed:
+        assert found.field == "lastSurname"
+        assert found.record_key == "S1"
+        assert found.provenance is not None
+        assert found.provenance.file in changed
+        assert "U+0000" in found.message
+    assert [s["last_surname"] for s in current_students(hub)] == ["Ruiz"]
+    assert_no_nul_stored(hub)
+
+
+def test_nul_in_edfi_xml_rejects_the_file(hub: Engine, tmp_path: Path) -> None:
+    changed = write_with_nul(tmp_path / "sent", "edfi-xml")
+
+    result = submit(hub, SubmissionRequest(CHARTER, "edfi-xml", [tmp_path / "sent"]))
+
+    assert result.status == "rejected"
+    [unreadable] = [f for f in result.findings if f.code == "file-unreadable"]
+    assert unreadable.provenance is not None
+    assert unreadable.provenance.file in changed
+    assert unreadable.provenance.line is not None
+    assert "not well-formed XML" in unreadable.message
+    assert current_students(hub) == []
+    assert_no_nul_stored(hub)
+
+
+def test_fixed_file_resolves_the_warning(hub: Engine, tmp_path: Path) -> None:
+    student = SENT[STUDENT][0]
+    write_kind(tmp_path / "first", STUDENT, [{**student, "first_name": "A\x07na"}])
+    write_kind(tmp_path / "fixed", STUDENT, [student])
+
+    first = submit(hub, SubmissionRequest(CHARTER, "sislink-csv", [tmp_path / "first"]))
+    fixed = submit(hub, SubmissionRequest(CHARTER, "sislink-csv", [tmp_path / "fixed"]))
+
+    assert [(f.code, f.field) for f in first.findings] == [
+        ("control-character-removed", "firstName")
+    ]
+    # The fixed file differs from the first one only by the removed character,
+    # so its student is unchanged, and the warning is resolved all the same.
+    assert fixed.findings == []
+    assert fixed.kinds[STUDENT].unchanged == 1
+    with hub.connect() as connection:
+        statuses = connection.execute(select(findings.c.status)).scalars().all()
+    assert statuses == ["resolved"]
+
+
+def test_unchanged_student_birth_date_checks(hub: Engine, tmp_path: Path) -> None:
+    student = {**SENT[STUDENT][0], "local_student_id": "S\x001"}
+    # Twelfth grade at 11 years old: a grade-age-mismatch warning.
+    enrollment = {**SENT[RecordKind.ENROLLMENT][0], "entry_grade_level": "12"}
+    write_kind(tmp_path / "first", STUDENT, [student])
+    write_kind(tmp_path / "second", STUDENT, [student])
+    write_kind(tmp_path / "second", RecordKind.ENROLLMENT, [enrollment])
+
+    submit(hub, SubmissionRequest(CHARTER, "sislink-csv", [tmp_path / "first"]))
+    second = submit(
+        hub, SubmissionRequest(CHARTER, "sislink-csv", [tmp_path / "second"])
+    )
+
+    assert second.kinds[STUDENT].unchanged == 1
+    assert second.persons.linked == 1
+    assert "grade-age-mismatch" in {f.code for f in second.findings}
+
+
+def test_oneroster_removal_key_loses_nul(hub: Engine, tmp_path: Path) -> None:
+    delta = tmp_path / "delta"
+    shutil.copytree(SAMPLES / "oneroster-csv" / "delta", delta)
+    users = delta / "users.csv"
+    users.write_bytes(users.read_bytes().replace(b"stu-002,", b"stu-0\x0002,"))
+
+    bulk = submit(
+        hub,
+        SubmissionRequest(
+            CHARTER, "oneroster-csv", [SAMPLES / "oneroster-csv" / "bulk"]
+        ),
+    )
+    result = submit(hub, SubmissionRequest(CHARTER, "oneroster-csv", [delta]))
+
+    assert bulk.status == result.status == "committed"
+    assert result.kinds[STUDENT].ended == 1
+    assert "removal-unknown" not in {f.code for f in result.findings}
+    assert_no_nul_stored(hub)
+
+
+def test_reader_finding_loses_nul(hub: Engine, tmp_path: Path) -> None:
+    delta = tmp_path / "delta"
+    shutil.copytree(SAMPLES / "oneroster-csv" / "delta", delta)
+    users = delta / "users.csv"
+    users.write_bytes(users.read_bytes().replace(b"tobedeleted", b"tobe\x00deleted"))
+
+    result = submit(hub, SubmissionRequest(CHARTER, "oneroster-csv", [delta]))
+
+    assert result.status == "committed"
+    [invalid] = [f for f in result.findings if f.code == "oneroster-status-invalid"]
+    assert invalid.value == "tobedeleted"
+    assert "'tobe\\x00deleted'" in invalid.message
+    assert_no_nul_stored(hub)
+
+
+def test_provenance_element_loses_nul(hub: Engine, tmp_path: Path) -> None:
+    sent = json.loads((SAMPLES / "powerschool-json" / "students.json").read_text())
+    sent["students"]["student"][0]["id"] = "50\x0001"
+    (tmp_path / "students.json").write_text(json.dumps(sent), encoding="utf-8")
+
+    result = submit(hub, SubmissionRequest(CHARTER, "powerschool-json", [tmp_path]))
+
+    assert result.status == "committed"
+    with hub.connect() as connection:
+        elements = connection.execute(
+            select(record_versions.c.source_element).where(
+                record_versions.c.kind == STUDENT.value
+            )
+        ).scalars()
+        assert "student 1 (id 5001)" in set(elements)
+    assert_no_nul_stored(hub)
