@@ -915,14 +915,17 @@ def test_writer_siblings_share_contact(
 
 
 def test_writer_siblings_read_back(
-    tmp_path: Path, siblings: list[dict[str, Any]]
+    tmp_path: Path,
+    siblings: list[dict[str, Any]],
+    siblings_read_back: list[dict[str, Any]],
 ) -> None:
     write_interchanges(tmp_path, [], siblings, [])
 
     items = read_all(tmp_path)
 
     assert findings(items) == []
-    assert [r.fields for r in records(items, RecordKind.STUDENT)] == siblings
+    records_read = [r.fields for r in records(items, RecordKind.STUDENT)]
+    assert records_read == siblings_read_back
 
 
 def test_writer_contact_layout(tmp_path: Path) -> None:

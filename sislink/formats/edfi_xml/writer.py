@@ -7,8 +7,8 @@ back.
 
 A student's guardians are written to the Contact interchange as Contact and
 StudentContactAssociation elements, the elements the reader takes guardians
-from. Students that name a guardian with the same first name and surname
-share one Contact (see ``GuardianIds``).
+from. Students of one household that name a guardian with the same first
+name and surname share one Contact (see ``shared_key``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from sislink.formats.edfi_xml.interchange import (
     STUDENT,
     STUDENT_PROGRAM,
 )
-from sislink.formats.guardians import GuardianIds, record_guardians
+from sislink.formats.guardians import GuardianIds, record_guardians, shared_key
 from sislink.model import RecordKind
 
 FILE_NAMES = {
@@ -103,7 +103,8 @@ def _add_guardians(add: AddNode, record: StoredRecord, ids: GuardianIds) -> None
     """Add a student's new guardians as Contacts and each guardian's association."""
     student_id = xml_text(record.get("local_student_id"))
     for number, guardian in record_guardians(record):
-        contact_id, first = ids.assign(student_id, number, guardian)
+        key = shared_key(record, guardian)
+        contact_id, first = ids.assign(student_id, number, key)
         if first:
             add(contact_node(contact_id, guardian))
         add(contact_association_node(student_id, contact_id, number))
