@@ -78,7 +78,9 @@ def write_interchanges(
         The four paths, in load order.
 
     Raises:
-        ValueError: an organization's kind is not school, district or charter.
+        ValueError: an organization's kind is not school, district or charter,
+            or a value contains a character XML 1.0 cannot carry. A student's
+            message names the file, the local id and the element.
         OSError: a file cannot be written.
     """
     directory.mkdir(parents=True, exist_ok=True)
@@ -91,8 +93,11 @@ def write_interchanges(
         add_student = stack.enter_context(_interchange(paths[STUDENT], STUDENT))
         ids = GuardianIds()
         for record in students:
-            add_student(student_node(record))
-            _add_guardians(add_contact, record, ids)
+            local_id = xml_text(record.get("local_student_id"))
+            with _naming_student(FILE_NAMES[STUDENT], local_id):
+                add_student(student_node(record))
+            with _naming_student(FILE_NAMES[CONTACT], local_id):
+                _add_guardians(add_contact, record, ids)
     with _interchange(paths[STUDENT_PROGRAM], STUDENT_PROGRAM) as add:
         for record in programs:
             add(program_node(record))
@@ -111,6 +116,17 @@ def _add_guardians(add: AddNode, record: StoredRecord, ids: GuardianIds) -> None
 
 
 @contextmanager
+def _naming_student(file_name: str, local_id: str | None) -> Iterator[None]:
+    """Prefix a ValueError raised while writing a student with its file and id."""
+    try:
+        yield
+    except ValueError as exc:
+        raise ValueError(
+            f"{file_name}, student with local id {local_id or 'none'}: {exc}"
+        ) from exc
+
+
+@contextmanager
 def _interchange(path: Path, interchange: str) -> Iterator[AddNode]:
     """Open an interchange file and yield the function that adds a top-level node."""
     with etree.xmlfile(str(path), encoding="UTF-8") as xml:
@@ -125,7 +141,18 @@ def _write_node(xml: etree.xmlfile, node: Node, depth: int) -> None:
     xml.write("\n" + "\t" * depth)
     with xml.element(_tag(node.name)):
         if node.text is not None:
-            xml.write(node.text)
+            try:
+                xml.write(node.text)
+            except ValueError as exc:
+                # lxml rejects NUL, the C0 control characters other than tab,
+                # line feed and carriage return, U+FFFE and U+FFFF, and cannot
+                # encode a lone surrogate. The value is left out of the
+                # message because it may be a name.
+                raise ValueError(
+                    f"element {node.name} contains a character that XML 1.0 "
+                    "cannot carry, such as a control character; remove it "
+                    "from the value"
+                ) from exc
             return
         for child in node.children:
             _write_node(xml, child, depth + 1)
