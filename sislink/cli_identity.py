@@ -63,7 +63,7 @@ LinkThreshold = Annotated[
         min=0.0,
         max=1.0,
         help="Match probability (0-1) at or above which a student is linked; "
-        "default 0.999 or the stored model's.",
+        "default 0.999.",
     ),
 ]
 ReviewThreshold = Annotated[
@@ -73,7 +73,7 @@ ReviewThreshold = Annotated[
         min=0.0,
         max=1.0,
         help="Match probability (0-1) at or above which a student waits for "
-        "review; default 0.7 or the stored model's.",
+        "review; default 0.7.",
     ),
 ]
 
@@ -412,7 +412,12 @@ def link_train(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the u sampling.")] = 1,
     json_output: JsonOption = False,
 ) -> None:
-    """Estimate the model on the current person index and store it as a new version."""
+    """Estimate the model on the current person index and store it as a new version.
+
+    Submissions match with the newest version and the thresholds stored with
+    it. The thresholds are the options given here or their defaults, not the
+    previous version's.
+    """
     from sislink.link.matcher import load_index_people
     from sislink.link.training import TrainingError, train
 

@@ -7,9 +7,9 @@ written by the format's writer. ``persons.csv`` beside the folders links the
 records to the person index: one row per person and local id. A format that
 does not carry every record kind leaves the others out, and the result
 counts them per organization and kind. Formats that keep guardians as
-people of their own (OneRoster users, Ed-Fi contacts) write each guardian
-once per organization, linked to every student that names the same first
-name and surname.
+people of their own (OneRoster users, Ed-Fi contacts) write a guardian once
+per organization and household: students with the same postal code and the
+same guardians' names share them (``sislink.formats.guardians.shared_key``).
 
 Stored values are written as they were sent. Only the CSV formats neutralize
 spreadsheet formula text, because a spreadsheet runs a cell such as

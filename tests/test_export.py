@@ -255,6 +255,7 @@ GUARDIAN_FIELDS = tuple(
 SIBLINGS = [
     {
         **student("G1", "Ana", "Ruiz"),
+        "postal_code": "94110",
         "guardian_1_first_name": "Rosa",
         "guardian_1_last_surname": "Ruiz",
         "guardian_2_first_name": "Omar",
@@ -262,6 +263,7 @@ SIBLINGS = [
     },
     {
         **student("G2", "Eva", "Ruiz"),
+        "postal_code": "94110",
         "guardian_1_first_name": "Omar",
         "guardian_1_last_surname": "Ruiz",
         "guardian_2_first_name": "Rosa",
@@ -273,8 +275,38 @@ SIBLINGS = [
         "guardian_1_last_surname": "Ortiz",
     },
 ]
-"""Siblings G1 and G2 share two guardians, in the other order, and G3 has
-one of their first names with another surname: three distinct guardians."""
+"""Siblings G1 and G2 share two guardians, in the other order, and a postal
+code. G3 has one of their first names with another surname: three distinct
+guardians."""
+
+NAMESAKES = [
+    *SIBLINGS[:2],
+    {
+        **student("G4", "Noah", "Ruiz"),
+        "postal_code": "94601",
+        "guardian_1_first_name": "Rosa",
+        "guardian_1_last_surname": "Ruiz",
+        "guardian_2_first_name": "Omar",
+        "guardian_2_last_surname": "Ruiz",
+    },
+    {
+        **student("G5", "Luis", "Ruiz"),
+        "postal_code": "94110",
+        "guardian_1_first_name": "Rosa",
+        "guardian_1_last_surname": "Ruiz",
+    },
+    {
+        **student("G6", "Sol", "Ruiz"),
+        "guardian_1_first_name": "Rosa",
+        "guardian_1_last_surname": "Ruiz",
+        "guardian_2_first_name": "Omar",
+        "guardian_2_last_surname": "Ruiz",
+    },
+]
+"""G1 and G2's parents' names on three other families' children: G4 names
+both at another postal code, G5 only Rosa at theirs, and G6 both without a
+postal code. The siblings share two guardians and the others have their own:
+seven guardians."""
 
 
 def guardian_users(folder: Path) -> int:
@@ -301,15 +333,21 @@ GUARDIAN_COUNTERS = {
 the guardians an exported folder contains."""
 
 
-@pytest.fixture
-def with_siblings(engine: Engine, tmp_path: Path) -> Engine:
+def submit_to_alpha(
+    engine: Engine, folder: Path, students: list[dict[str, Any]]
+) -> Engine:
+    """Add charter ALPHA and commit ``students`` as its submission."""
     with engine.begin() as connection:
         add_organization(connection, ALPHA, "Alpha Charter", "charter")
-    folder = tmp_path / "siblings"
-    write_kind(folder, RecordKind.STUDENT, SIBLINGS)
+    write_kind(folder, RecordKind.STUDENT, students)
     result = submit(engine, SubmissionRequest(ALPHA, "sislink-csv", [folder]))
     assert result.status == "committed", result.findings
     return engine
+
+
+@pytest.fixture
+def with_siblings(engine: Engine, tmp_path: Path) -> Engine:
+    return submit_to_alpha(engine, tmp_path / "siblings", SIBLINGS)
 
 
 @pytest.mark.parametrize("file_format", sorted(GUARDIAN_COUNTERS))
@@ -343,3 +381,14 @@ def test_export_writes_shared_guardian_once(
     count = GUARDIAN_COUNTERS[file_format](tmp_path / "out" / ALPHA)
 
     assert count == 3
+
+
+@pytest.mark.parametrize("file_format", sorted(GUARDIAN_COUNTERS))
+def test_export_keeps_namesake_guardians_apart(
+    engine: Engine, tmp_path: Path, file_format: str
+) -> None:
+    submit_to_alpha(engine, tmp_path / "namesakes", NAMESAKES)
+
+    export(engine, file_format, tmp_path / "out", ALPHA)
+
+    assert GUARDIAN_COUNTERS[file_format](tmp_path / "out" / ALPHA) == 7

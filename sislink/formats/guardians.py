@@ -10,6 +10,7 @@ and write a guardian that several students name once (``shared_key``).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -124,19 +125,37 @@ def guardian_id(student_id: str | None, number: int) -> str:
     return f"{student_id}-guardian-{number}"
 
 
-def shared_key(guardian: GuardianName) -> bytes | None:
+def shared_key(record: Mapping[str, JsonValue], guardian: GuardianName) -> bytes | None:
     """Return the key under which students of one export share ``guardian``.
 
-    Students share a guardian whose first name and surname are the same text
-    on each of them. A guardian missing either name is not shared, so two
-    students whose guardian is only "Mother" keep a guardian each. The key is
-    a 16-byte BLAKE2b digest of the names, so a map of keys is small and
+    Students share a guardian when each names it with the same first name
+    and surname, names the same guardians in all (in either slot), and has
+    the same postal code. As far as their records show, they are children of
+    one household. Names alone would join different families, because
+    many parents in a district share a common name, and a system that reads
+    the export would then link one parent to another family's children.
+
+    A guardian missing either name is not shared, so two students whose
+    guardian is only "Mother" keep a guardian each, and a student without a
+    postal code shares none of its guardians. Half-siblings who name
+    different second guardians keep a copy each of the parent they share.
+    The key is a 16-byte BLAKE2b digest, so a map of keys is small and
     contains no name.
     """
+    postal_code = _text(record.get("postal_code"))
     if guardian.first_name is None or guardian.last_surname is None:
         return None
-    names = f"{guardian.first_name}\x1f{guardian.last_surname}"
-    return hashlib.blake2b(names.encode(), digest_size=16).digest()
+    if postal_code is None:
+        return None
+    household = sorted(
+        [named.first_name, named.last_surname]
+        for _number, named in record_guardians(record)
+        if named.first_name is not None and named.last_surname is not None
+    )
+    text = json.dumps(
+        [guardian.first_name, guardian.last_surname, postal_code, household]
+    )
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 class GuardianIds:
@@ -144,7 +163,7 @@ class GuardianIds:
 
     A shared guardian's id is ``guardian_id`` of the first student that names
     it, in the order the records come, with that student's guardian number.
-    Two different people of one name in an organization therefore become one
+    Two different people that ``shared_key`` cannot tell apart become one
     guardian, and each student still reads back the same names.
     """
 
@@ -153,11 +172,14 @@ class GuardianIds:
         self._ids: dict[bytes, str] = {}
 
     def assign(
-        self, student_id: str | None, number: int, guardian: GuardianName
+        self, student_id: str | None, number: int, key: bytes | None
     ) -> tuple[str, bool]:
-        """Return the guardian's id and whether this student is the first to name it."""
+        """Return the guardian's id and whether this student is the first to name it.
+
+        ``key`` is the guardian's ``shared_key``; None gives the student its
+        own guardian.
+        """
         own_id = guardian_id(student_id, number)
-        key = shared_key(guardian)
         if key is None:
             return own_id, True
         if key in self._ids:

@@ -11,8 +11,9 @@ import pytest
 def siblings() -> list[dict[str, Any]]:
     """Return three stored students whose guardians a writer shares or not.
 
-    S1 and S2 name Rosa Ruiz, so they share her. S1 and S3 each name a
-    guardian "Mother" without a surname, who is not shared.
+    S1 and S2 name Rosa Ruiz and no other guardian with both names, at one
+    postal code, so they share her. S1 and S3 each name a guardian "Mother"
+    without a surname, and S2 one "Omar", who are not shared.
     """
     return [
         {
@@ -20,6 +21,7 @@ def siblings() -> list[dict[str, Any]]:
             "first_name": "Ana",
             "last_surname": "Ruiz",
             "birth_date": "2015-03-14",
+            "postal_code": "94110",
             "guardian_1_first_name": "Rosa",
             "guardian_1_last_surname": "Ruiz",
             "guardian_2_first_name": "Mother",
@@ -29,8 +31,8 @@ def siblings() -> list[dict[str, Any]]:
             "first_name": "Eva",
             "last_surname": "Ruiz",
             "birth_date": "2017-09-02",
+            "postal_code": "94110",
             "guardian_1_first_name": "Omar",
-            "guardian_1_last_surname": "Haddad",
             "guardian_2_first_name": "Rosa",
             "guardian_2_last_surname": "Ruiz",
         },
@@ -41,4 +43,13 @@ def siblings() -> list[dict[str, Any]]:
             "birth_date": "2016-01-20",
             "guardian_1_first_name": "Mother",
         },
+    ]
+
+
+@pytest.fixture
+def siblings_read_back(siblings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return ``siblings`` as a format without a student postal code reads them."""
+    return [
+        {name: value for name, value in record.items() if name != "postal_code"}
+        for record in siblings
     ]

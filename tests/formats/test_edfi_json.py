@@ -1019,7 +1019,9 @@ def test_writer_siblings_share_contact(
 
 
 def test_writer_siblings_read_back(
-    tmp_path: Path, siblings: list[dict[str, Any]]
+    tmp_path: Path,
+    siblings: list[dict[str, Any]],
+    siblings_read_back: list[dict[str, Any]],
 ) -> None:
     write(tmp_path, lambda k: iter(siblings if k is RecordKind.STUDENT else []))
 
@@ -1027,7 +1029,7 @@ def test_writer_siblings_read_back(
 
     assert findings(items) == []
     assert by_key(RecordKind.STUDENT, items) == {
-        record["local_student_id"]: record for record in siblings
+        record["local_student_id"]: record for record in siblings_read_back
     }
 
 

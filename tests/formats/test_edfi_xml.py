@@ -915,14 +915,46 @@ def test_writer_siblings_share_contact(
 
 
 def test_writer_siblings_read_back(
-    tmp_path: Path, siblings: list[dict[str, Any]]
+    tmp_path: Path,
+    siblings: list[dict[str, Any]],
+    siblings_read_back: list[dict[str, Any]],
 ) -> None:
     write_interchanges(tmp_path, [], siblings, [])
 
     items = read_all(tmp_path)
 
     assert findings(items) == []
-    assert [r.fields for r in records(items, RecordKind.STUDENT)] == siblings
+    records_read = [r.fields for r in records(items, RecordKind.STUDENT)]
+    assert records_read == siblings_read_back
+
+
+@pytest.mark.parametrize(
+    ("field", "file_name", "element"),
+    [
+        ("guardian_1_first_name", "Contact.xml", "FirstName"),
+        ("last_surname", "Student.xml", "LastSurname"),
+    ],
+)
+def test_writer_names_unwritable_value(
+    tmp_path: Path, field: str, file_name: str, element: str
+) -> None:
+    student = {
+        "local_student_id": "S1",
+        "first_name": "Ana",
+        "last_surname": "Ruiz",
+        "guardian_1_first_name": "Rosa",
+        "guardian_1_last_surname": "Ruiz",
+    }
+    student[field] = "Ru\x01iz"
+
+    prefix = f"^{file_name}, student with local id S1: "
+    with pytest.raises(ValueError, match=prefix) as raised:
+        write_interchanges(tmp_path, [], [student], [])
+
+    message = str(raised.value)
+    assert f"element {element} contains" in message
+    assert "XML 1.0 cannot carry" in message
+    assert "Ru\x01iz" not in message
 
 
 def test_writer_contact_layout(tmp_path: Path) -> None:

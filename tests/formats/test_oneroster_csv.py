@@ -940,7 +940,9 @@ def test_writer_siblings_share_guardian(
 
 
 def test_writer_siblings_read_back(
-    tmp_path: Path, siblings: list[dict[str, Any]]
+    tmp_path: Path,
+    siblings: list[dict[str, Any]],
+    siblings_read_back: list[dict[str, Any]],
 ) -> None:
     write(tmp_path, sibling_source(siblings))
 
@@ -948,7 +950,7 @@ def test_writer_siblings_read_back(
 
     assert findings(items) == []
     found = [normalized(r) for r in records(items, RecordKind.STUDENT)]
-    assert found == siblings
+    assert found == siblings_read_back
 
 
 def test_writer_charter_reads_back_as_district(tmp_path: Path) -> None:

@@ -375,3 +375,14 @@ def test_match_rejects_malformed_model(
     assert result.exit_code == 1
     assert problem in result.stderr
     assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [("link", "train"), ("match",)])
+def test_threshold_help_states_default(command: tuple[str, ...]) -> None:
+    result = sislink(*command, "--help")
+
+    text = " ".join(result.stdout.replace("│", " ").split())
+    assert result.exit_code == 0
+    assert "linked; default 0.999." in text
+    assert "review; default 0.7." in text
+    assert "stored model's" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import duckdb
 import pytest
@@ -14,11 +15,18 @@ from sislink.link.model import (
     GUARDIAN_IN_COMMON,
     MINIMUM_U,
     NO_GUARDIAN_IN_COMMON,
+    default_model,
     floor_m_probabilities,
     untrained_model,
 )
 from sislink.link.synthetic import build_linkage_set
-from sislink.link.training import guardian_u, train, with_guardian_u
+from sislink.link.training import (
+    TrainingError,
+    check_agreement_weights,
+    guardian_u,
+    train,
+    with_guardian_u,
+)
 
 
 def _shares(people: list[Person]) -> dict[str, float]:
@@ -128,3 +136,55 @@ def test_estimated_m_scaled_beside_fixed_m() -> None:
     assert changed[4]["m_probability"] == 0.1
     assert changed[2]["m_probability"] > 0.0
     assert changed[1]["m_probability"] == pytest.approx(0.89, abs=0.001)
+
+
+def _with_m(comparison: str, label: str, m: float) -> dict[str, Any]:
+    """Return the packaged model with one level's m probability replaced."""
+    model = default_model()
+    for found in model["comparisons"]:
+        for level in found["comparison_levels"]:
+            if (found["output_column_name"], level.get("label_for_charts")) == (
+                comparison,
+                label,
+            ):
+                level["m_probability"] = m
+    return model
+
+
+def test_agreement_weights_of_packaged_model_pass() -> None:
+    check_agreement_weights(default_model())
+
+
+@pytest.mark.parametrize(
+    ("comparison", "label", "named"),
+    [
+        ("first_name", "same first name", "same first name"),
+        ("surname", "same surname", "same surname"),
+        ("birth_date", "same birth date", "same birth date"),
+    ],
+)
+def test_agreement_against_match_rejected(
+    comparison: str, label: str, named: str
+) -> None:
+    model = _with_m(comparison, label, 0.0001)
+
+    with pytest.raises(TrainingError, match=named):
+        check_agreement_weights(model)
+
+
+@pytest.mark.slow
+def test_district_roster_alone_not_trained() -> None:
+    from sislink.demo.generator import generate_world
+    from sislink.demo.records import student_rows
+    from sislink.link.features import person_from_student
+
+    world = generate_world(3000, 3, 1, deliveries=False)
+    [district] = [o for o in world.organizations.values() if o.kind == "district"]
+    people = [
+        person_from_student(str(number), row)
+        for number, membership in enumerate(district.memberships)
+        for row in student_rows(membership, None)
+    ]
+
+    with pytest.raises(TrainingError, match="same surname"):
+        train(people)

@@ -5,9 +5,9 @@ property names and descriptors as URIs, the shape the Ed-Fi ODS/API serves.
 Only properties that hold a canonical field are written, so an Ed-Fi API
 may reject a POST of them. enrollment_status, special_education_status and
 postal_code have no property and are not written. A student's guardians are
-written as contacts and studentContactAssociations. Students that name a
-guardian with the same first name and surname share one contact (see
-``GuardianIds``).
+written as contacts and studentContactAssociations. Students of one
+household that name a guardian with the same first name and surname share
+one contact (see ``shared_key``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,12 @@ from sislink.formats.edfi_xml.descriptors import (
     disability_uri,
     sex_uri,
 )
-from sislink.formats.guardians import GuardianIds, GuardianName, record_guardians
+from sislink.formats.guardians import (
+    GuardianIds,
+    GuardianName,
+    record_guardians,
+    shared_key,
+)
 from sislink.model import RecordKind
 from sislink.model.crosswalks import ED_FI_GRADE_LEVEL
 from sislink.model.records import JsonValue
@@ -167,7 +172,8 @@ def contact_resources(
     student_id = _text(record.get("local_student_id"))
     resources: list[tuple[JsonObject | None, JsonObject]] = []
     for number, guardian in record_guardians(record):
-        contact_id, first = ids.assign(student_id, number, guardian)
+        key = shared_key(record, guardian)
+        contact_id, first = ids.assign(student_id, number, key)
         resources.append(
             (
                 _contact(contact_id, guardian) if first else None,

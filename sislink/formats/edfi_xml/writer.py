@@ -7,8 +7,8 @@ back.
 
 A student's guardians are written to the Contact interchange as Contact and
 StudentContactAssociation elements, the elements the reader takes guardians
-from. Students that name a guardian with the same first name and surname
-share one Contact (see ``GuardianIds``).
+from. Students of one household that name a guardian with the same first
+name and surname share one Contact (see ``shared_key``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from sislink.formats.edfi_xml.interchange import (
     STUDENT,
     STUDENT_PROGRAM,
 )
-from sislink.formats.guardians import GuardianIds, record_guardians
+from sislink.formats.guardians import GuardianIds, record_guardians, shared_key
 from sislink.model import RecordKind
 
 FILE_NAMES = {
@@ -78,7 +78,9 @@ def write_interchanges(
         The four paths, in load order.
 
     Raises:
-        ValueError: an organization's kind is not school, district or charter.
+        ValueError: an organization's kind is not school, district or charter,
+            or a value contains a character XML 1.0 cannot carry. A student's
+            message names the file, the local id and the element.
         OSError: a file cannot be written.
     """
     directory.mkdir(parents=True, exist_ok=True)
@@ -91,8 +93,11 @@ def write_interchanges(
         add_student = stack.enter_context(_interchange(paths[STUDENT], STUDENT))
         ids = GuardianIds()
         for record in students:
-            add_student(student_node(record))
-            _add_guardians(add_contact, record, ids)
+            local_id = xml_text(record.get("local_student_id"))
+            with _naming_student(FILE_NAMES[STUDENT], local_id):
+                add_student(student_node(record))
+            with _naming_student(FILE_NAMES[CONTACT], local_id):
+                _add_guardians(add_contact, record, ids)
     with _interchange(paths[STUDENT_PROGRAM], STUDENT_PROGRAM) as add:
         for record in programs:
             add(program_node(record))
@@ -103,10 +108,22 @@ def _add_guardians(add: AddNode, record: StoredRecord, ids: GuardianIds) -> None
     """Add a student's new guardians as Contacts and each guardian's association."""
     student_id = xml_text(record.get("local_student_id"))
     for number, guardian in record_guardians(record):
-        contact_id, first = ids.assign(student_id, number, guardian)
+        key = shared_key(record, guardian)
+        contact_id, first = ids.assign(student_id, number, key)
         if first:
             add(contact_node(contact_id, guardian))
         add(contact_association_node(student_id, contact_id, number))
+
+
+@contextmanager
+def _naming_student(file_name: str, local_id: str | None) -> Iterator[None]:
+    """Prefix a ValueError raised while writing a student with its file and id."""
+    try:
+        yield
+    except ValueError as exc:
+        raise ValueError(
+            f"{file_name}, student with local id {local_id or 'none'}: {exc}"
+        ) from exc
 
 
 @contextmanager
@@ -124,7 +141,18 @@ def _write_node(xml: etree.xmlfile, node: Node, depth: int) -> None:
     xml.write("\n" + "\t" * depth)
     with xml.element(_tag(node.name)):
         if node.text is not None:
-            xml.write(node.text)
+            try:
+                xml.write(node.text)
+            except ValueError as exc:
+                # lxml rejects NUL, the C0 control characters other than tab,
+                # line feed and carriage return, U+FFFE and U+FFFF, and cannot
+                # encode a lone surrogate. The value is left out of the
+                # message because it may be a name.
+                raise ValueError(
+                    f"element {node.name} contains a character that XML 1.0 "
+                    "cannot carry, such as a control character; remove it "
+                    "from the value"
+                ) from exc
             return
         for child in node.children:
             _write_node(xml, child, depth + 1)

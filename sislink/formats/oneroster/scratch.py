@@ -18,7 +18,7 @@ from itertools import groupby
 from pathlib import Path
 from types import TracebackType
 
-from sislink.formats.guardians import GuardianName, guardian_id, shared_key
+from sislink.formats.guardians import GuardianName, guardian_id
 
 CACHE_KIB = 4_096
 
@@ -245,14 +245,17 @@ class StudentSchools:
         grades = [grade for _school, grade in rows if grade]
         return (grades[-1] if grades else None), schools
 
-    def add_guardian(self, user: str, number: int, guardian: GuardianName) -> str:
+    def add_guardian(
+        self, user: str, number: int, guardian: GuardianName, key: bytes | None
+    ) -> str:
         """Store guardian ``number`` of student ``user`` and return its id.
 
-        A guardian that an earlier student named with the same ``shared_key``
-        keeps that student's id, as ``GuardianIds`` assigns it.
+        ``key`` is the guardian's ``shared_key``. A guardian that an earlier
+        student stored under the same key keeps that student's id, as
+        ``GuardianIds`` assigns it, and with None the guardian is this
+        student's alone.
         """
         own_id = guardian_id(user, number)
-        key = shared_key(guardian)
         self._db.execute(
             "INSERT INTO guardians VALUES (?, ?, ?, ?) "
             "ON CONFLICT (shared_key) DO NOTHING",

@@ -4,9 +4,9 @@ The bundle contains manifest.csv, orgs.csv, users.csv, demographics.csv and
 enrollments.csv, every file bulk. Each school enrollment becomes one class
 enrollment in a homeroom class named after the school. Each guardian of a
 student becomes a user with role guardian, which the student's
-agentSourcedIds lists. Students that name a guardian with the same first
-name and surname share one such user (see ``StudentSchools.add_guardian``),
-whose rows follow the students' in users.csv. NOTE: classes.csv is
+agentSourcedIds lists. Students of one household that name a guardian with
+the same first name and surname share one such user (see ``shared_key``).
+The guardians' rows follow the students' in users.csv. NOTE: classes.csv is
 not written (the manifest lists it absent), so a strict OneRoster validator
 reports the class references as unresolved; sislink's reader does not need
 them. Fields OneRoster 1.1 has no column for are not written: entry and exit
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sislink.formats.base import RecordSource, StoredRecord
-from sislink.formats.guardians import GuardianName, record_guardians
+from sislink.formats.guardians import GuardianName, record_guardians, shared_key
 from sislink.formats.oneroster.layout import (
     COLUMNS,
     DATA_FILES,
@@ -166,7 +166,9 @@ def _write_students(
             user = text(record.get("local_student_id"))
             grade, school_ids = schools.of(user)
             agents = [
-                schools.add_guardian(user, number, guardian)
+                schools.add_guardian(
+                    user, number, guardian, shared_key(record, guardian)
+                )
                 for number, guardian in record_guardians(record)
             ]
             users.writerow(_user_row(record, grade, school_ids, agents))
