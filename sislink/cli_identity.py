@@ -577,8 +577,9 @@ def _read_model(path: Path) -> dict[str, Any]:
     problem = _model_problem(loaded)
     if problem is not None:
         raise InputError(
-            f"{path} is not a Splink model sislink can use: {problem}. Write one "
-            "with `sislink match --train` or take one from `sislink link models`"
+            f"{path} is not a Splink model sislink can use: {problem}. Leave "
+            "out --model to use the packaged model, or add --train to estimate "
+            "one on the two files"
         )
     return loaded
 
