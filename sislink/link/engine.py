@@ -284,7 +284,7 @@ def _best_sql(
 ) -> str:
     """Return SQL for the two best entities of each incoming student.
 
-    Each row holds the weight of every comparison's level, then the
+    Each row contains the weight of every comparison's level, then the
     name-frequency adjustment of every comparison in ``adjusted``.
     """
     weights = ", ".join(

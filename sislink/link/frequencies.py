@@ -8,8 +8,8 @@ are counted on the person index when the model is trained and stored with
 it, because the pipeline's matcher reads only the index records that share
 a blocking key and could not count them itself. A model without them (the
 packaged one, trained on generated names) weighs every name alike.
-Standalone matching, which holds its whole district file, counts the names
-in it (``of_people``).
+Standalone matching reads the whole district file, so it counts the names
+there (``of_people``).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ TERM_FREQUENCY_COLUMNS = ("first_name",)
 """Feature columns whose exact level is weighed by how common the value is.
 
 Not the surname: siblings share it, and the model scores its comparisons
-as independent, so a rare surname would count again with the birth date
-and postal code that twins share, and link them. Twins differ in their
-first names, which the adjustment therefore never raises for them.
+as independent. A rare surname would count again with the birth date and
+postal code that twins share, and link them. Twins differ in their first
+names, so they never reach the adjusted level.
 Adjusting the middle name as well changed no measured figure by more than
 0.05 percentage points.
 """
@@ -37,13 +37,14 @@ Adjusting the middle name as well changed no measured figure by more than
 MINIMUM_NAME_FREQUENCY = 0.0001
 """Floor on a name's share of the index in the adjustment.
 
-A name rarer than one record in 10,000 weighs as one that common, so a
-name seen once cannot outweigh a different birth date and postal code by
-itself, and one misspelling in the index does not make a name look rare.
+A name rarer than one record in 10,000 weighs as one that common. So a
+name seen once adds at most about 6.9 bits, less than a different birth
+date takes away, and one misspelling in the index does not make a name
+look rare.
 """
 
 FREQUENCIES_KEY = "sislink_name_frequencies"
-"""Key of a stored model that holds, per column, each value's share of the index."""
+"""Key of a stored model whose value is, per column, each value's share of the index."""
 
 Frequencies = dict[str, dict[str, float]]
 

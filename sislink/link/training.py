@@ -256,8 +256,8 @@ def write_default_model(path: Path, seed: int = 11) -> None:
     district, incoming = DEFAULT_TRAINING_SIZE
     linkage = build_linkage_set(district, incoming, seed)
     model = train(linkage.district, linkage.incoming, seed=seed)
-    # The generated names say nothing of how common a name is in a
-    # district's index, so the packaged model carries no name frequencies.
+    # Generated names do not show how common a name is in a district's
+    # index, so the packaged model carries no name frequencies.
     del model[frequencies.FREQUENCIES_KEY]
     path.write_text(
         json.dumps(model, indent=1, sort_keys=True) + "\n", encoding="utf-8"
