@@ -52,9 +52,11 @@ from bench.identity_store import (
 )
 from bench.measure import PROJECT_ROOT
 from sislink.link.engine import (
+    FREQUENCY_LABEL,
     LINK,
     NEW,
     REVIEW,
+    Candidate,
     Decision,
     Engine,
     IndexRows,
@@ -274,6 +276,7 @@ OUTCOMES = ("linked", "linked wrongly", "review, right", "review, other", "new")
 
 FRONTIER_THRESHOLDS = (0.9, 0.95, 0.98, 0.99, 0.995, 0.997, 0.998, 0.999, 0.9995)
 FRONTIER_PRECISION = 0.9999
+SHARED_EVIDENCE_ROWS = 8
 REVIEW_THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 REVIEW_RECALL = 0.998
 
@@ -334,7 +337,51 @@ def score(
         "review_frontier": _review_frontier(
             data, decisions, matches, correct, review_threshold
         ),
+        "shared_evidence": _shared_evidence(data, decisions),
     }
+
+
+def _evidence(candidate: Candidate) -> str:
+    """Return the comparison levels of a candidate that are not missing, in
+    order, without the share of the weight that comes from name frequency."""
+    return "; ".join(
+        contribution.level.rsplit(" (", 1)[0]
+        if FREQUENCY_LABEL in contribution.level
+        else contribution.level
+        for contribution in candidate.contributions
+        if not contribution.level.endswith(" missing")
+    )
+
+
+def _shared_evidence(
+    data: LinkageData, decisions: Sequence[Decision]
+) -> list[dict[str, Any]]:
+    """Return the evidence that best candidates of matches and of non-matches
+    share, where matches were not linked: up to ``SHARED_EVIDENCE_ROWS``
+    rows with the matches, how many of them were linked, and the non-matches.
+
+    A threshold cannot link such a match without linking the non-matches
+    beside it, except as far as the name frequency, which these rows leave
+    out, tells them apart.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for decision in decisions:
+        candidate = decision.candidate
+        if candidate is None or not candidate.contributions:
+            continue
+        right = candidate.entity == data.truth[decision.incoming_id]
+        row = counts.setdefault(_evidence(candidate), Counter())
+        row["matches" if right else "non-matches"] += 1
+        row["linked"] += right and decision.decision == LINK
+    shared = [
+        (evidence, row)
+        for evidence, row in counts.items()
+        if row["non-matches"] and row["matches"] > row["linked"]
+    ]
+    shared.sort(key=lambda item: item[1]["linked"] - item[1]["matches"])
+    return [
+        {"evidence": evidence, **row} for evidence, row in shared[:SHARED_EVIDENCE_ROWS]
+    ]
 
 
 def _frontier(
@@ -618,6 +665,25 @@ def _details(label: str, result: dict[str, Any]) -> list[str]:
             + ", ".join(str(t) for t in FRONTIER_THRESHOLDS)
             + "."
         )
+    shared = result.get("shared_evidence")
+    if shared:
+        lines += [
+            "",
+            "Where the matches not linked sit: the comparison levels of best "
+            "candidates that matches and non-matches share, the ones with the "
+            "most matches not linked first (missing fields and the first name's "
+            "frequency adjustment left out). No threshold links a row's matches "
+            "without its non-matches, except as far as how common the first "
+            "name is tells them apart.",
+            "",
+            "| comparison levels | matches | linked | non-matches |",
+            "| --- | ---: | ---: | ---: |",
+            *(
+                f"| {row['evidence']} | {row['matches']:,} | {row['linked']:,} "
+                f"| {row['non-matches']:,} |"
+                for row in shared
+            ),
+        ]
     reviewed = result.get("review_frontier")
     if reviewed is not None:
         lines += [

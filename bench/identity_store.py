@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import create_engine, insert, select, text
 
 from sislink.link import features, frequencies, synthetic, training
-from sislink.link.engine import Candidate, Decision, Thresholds
+from sislink.link.engine import Candidate, Contribution, Decision, Thresholds
 from sislink.link.features import Person
 from sislink.link.matcher import IndexMatcher
 from sislink.link.model import untrained_model
@@ -218,7 +218,10 @@ def match_stored(
                 district_ids[outcome.person_id],
                 outcome.probability or 0.0,
                 outcome.weight or 0.0,
-                (),
+                tuple(
+                    Contribution(row["comparison"], row["level"], row["weight"])
+                    for row in outcome.contributions
+                ),
             )
         decisions.append(Decision(record.key, outcome.decision, candidate))
     return decisions, seconds

@@ -43,6 +43,10 @@ REVIEW = "review"
 NEW = "new"
 
 
+FREQUENCY_LABEL = "for how common the name is"
+"""Ends the label of a level whose weight the name's frequency adjusted."""
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """Decision thresholds on Splink's match probability, and the prior.
@@ -254,7 +258,7 @@ class Engine:
             label = _label(self._labels[name], value)
             adjustment = float(adjustments.get(name) or 0.0)
             if abs(adjustment) >= FREQUENCY_SHOWN:
-                label += f" ({adjustment:+.1f} for how common the name is)"
+                label += f" ({adjustment:+.1f} {FREQUENCY_LABEL})"
             found.append(Contribution(name, label, value + adjustment))
         return tuple(found)
 
