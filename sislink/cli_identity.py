@@ -14,11 +14,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from sqlalchemy import Connection
 
 from sislink.errors import InputError, UsageError
 from sislink.link.corrections import (
+    CandidateChange,
     CorrectionResult,
     accept_review,
+    candidate_changes,
     merge_persons,
     reject_review,
     split_person,
@@ -35,7 +38,10 @@ from sislink.normalize import is_scientific_notation
 from sislink.store.database import MAX_INTEGER, translate_errors
 from sislink.store.identity import (
     PENDING,
+    SUPERSEDED,
+    WITHDRAWN,
     get_decision,
+    later_decision,
     list_decisions,
     load_replacements,
     model_versions,
@@ -119,9 +125,12 @@ def register(app: typer.Typer, person_app: typer.Typer) -> None:
 
 
 def _decision_json(
-    row: Any, names: dict[int, tuple[str, str]] | None = None
+    connection: Connection, row: Any, names: dict[int, tuple[str, str]] | None = None
 ) -> dict[str, Any]:
     code, name = (names or {}).get(row.organization_id, (None, None))
+    current_candidate, changes = candidate_changes(connection, row)
+    closed = row.status in (WITHDRAWN, SUPERSEDED)
+    later = later_decision(connection, row) if closed else None
     return {
         "id": row.id,
         "submission_id": row.submission_id,
@@ -144,6 +153,11 @@ def _decision_json(
         "decided_at": row.decided_at,
         "resolved_at": row.resolved_at,
         "resolved_by": row.resolved_by,
+        "resolved_submission_id": row.resolved_submission_id,
+        "reason": row.reason,
+        "later_decision_id": None if later is None else later.id,
+        "current_candidate_person_id": current_candidate,
+        "candidate_changes": [change.to_json() for change in changes],
     }
 
 
@@ -153,7 +167,8 @@ def review_list(
         str,
         typer.Option(
             "--status",
-            help="pending (the queue), accepted, rejected, decided, split or all.",
+            help="pending (the queue), accepted, rejected, decided, split, "
+            "withdrawn, superseded or all.",
         ),
     ] = PENDING,
     limit: Annotated[
@@ -172,30 +187,40 @@ def review_list(
     with translate_errors(engine), engine.connect() as connection:
         rows = list_decisions(connection, None if status == "all" else status, limit)
         names = organization_names(connection)
+        decisions = [_decision_json(connection, r, names) for r in rows]
     if json_output:
-        _print_json([_decision_json(r, names) for r in rows])
+        _print_json(decisions)
         return
     # The code and the name share a column that wraps between words, so the
     # list fits 80 columns with a long organization name.
     columns = [number_column("id"), key_list_column("organization")]
     columns += [key_column("local id"), number_column("candidate")]
     columns += [number_column("probability"), number_column("weight")]
-    columns += [key_column("status")]
-    table = []
-    for row in rows:
-        code, name = names.get(row.organization_id, ("", ""))
-        table.append(
-            (
-                str(row.id),
-                f"{code} {name}",
-                row.record_key,
-                str(row.candidate_person_id or ""),
-                format_probability(row.match_probability),
-                format_weight(row.match_weight),
-                row.status,
-            )
+    columns += [key_list_column("status")]
+    table = [
+        (
+            str(decision["id"]),
+            f"{decision['organization_code']} {decision['organization_name']}",
+            decision["local_id"],
+            str(decision["candidate_person_id"] or ""),
+            decision["match_probability_percent"],
+            format_weight(decision["match_weight"]),
+            _status_text(decision),
         )
+        for decision in decisions
+    ]
     print_table(console, columns, table)
+
+
+def _status_text(decision: dict[str, Any]) -> str:
+    """Return the status, and for a pending review what became of its candidate."""
+    status = str(decision["status"])
+    if status != PENDING:
+        return status
+    changed = sorted({change["change"] for change in decision["candidate_changes"]})
+    if not changed:
+        return status
+    return f"{status} (candidate {' and '.join(changed)})"
 
 
 @review_app.command("show")
@@ -216,11 +241,12 @@ def review_show(
                 "lists the decisions"
             )
         names = organization_names(connection)
+        decision = _decision_json(connection, row, names)
         detail = review_detail(connection, row)
     if json_output:
-        _print_json({**_decision_json(row, names), **detail})
+        _print_json({**decision, **detail})
         return
-    _print_review(_decision_json(row, names), detail)
+    _print_review(decision, detail)
 
 
 def _print_review(decision: dict[str, Any], detail: dict[str, Any]) -> None:
@@ -230,12 +256,20 @@ def _print_review(decision: dict[str, Any], detail: dict[str, Any]) -> None:
         f"{decision['organization_name']}",
         highlight=False,
     )
+    if decision["reason"]:
+        later = decision["later_decision_id"]
+        after = f"; the later decision is {later}" if later is not None else ""
+        console.print(
+            f"{decision['status']}: {decision['reason']}{after}", highlight=False
+        )
     console.print(
         f"candidate person {decision['candidate_person_id'] or 'none'}: match "
         f"probability {decision['match_probability_percent'] or 'none'}, match weight "
         f"{format_weight(decision['match_weight']) or 'none'}",
         highlight=False,
     )
+    for change in decision["candidate_changes"]:
+        console.print(CandidateChange(**change).sentence(), highlight=False)
     runner_up = detail["runner_up"] is not None
     if runner_up:
         console.print(
@@ -278,6 +312,8 @@ def _print_correction(result: CorrectionResult, json_output: bool) -> None:
         f"{result.records_moved} records moved",
         highlight=False,
     )
+    for note in result.notes:
+        console.print(note, highlight=False)
 
 
 @review_app.command("accept")

@@ -25,6 +25,11 @@ from sqlalchemy.exc import IntegrityError
 
 from sislink.errors import InputError
 from sislink.formats import Reader, get_reader
+from sislink.link.lifecycle import (
+    release_held_records,
+    superseded_findings,
+    withdraw_ended_reviews,
+)
 from sislink.link.trusted import Matcher, TrustedLinker
 from sislink.merge import Merger
 from sislink.model import (
@@ -405,7 +410,11 @@ class _SubmissionRun:
         )
         self.result = SubmissionResult(self.submission_id, self.organization.code)
         self.linker = TrustedLinker(
-            self.connection, self.organization, self.submission_id, self.request.matcher
+            self.connection,
+            self.organization,
+            self.submission_id,
+            self.request.matcher,
+            actor=self.request.actor,
         )
         self.references = ReferenceCheck(
             self.connection, self.organization, self.linker
@@ -456,6 +465,7 @@ class _SubmissionRun:
             return result
         if self._held():
             return result
+        self._settle_reviews()
         resolve_findings(
             self.connection,
             self.organization.id,
@@ -509,6 +519,36 @@ class _SubmissionRun:
                 )
             )
         return self.covered - unreadable
+
+    def _settle_reviews(self) -> None:
+        """Close the reviews whose student this submission ended or changed.
+
+        Runs once the submission is sure to apply, so a held submission
+        reports no review as closed. The records of a student that got a
+        person, after its review closed or when it came back, move to it.
+        """
+        self.result.findings += superseded_findings(self.linker.superseded)
+        removed = {
+            removal.key: removal.provenance
+            for removal in self.removals
+            if removal.kind is RecordKind.STUDENT
+        }
+        self.result.findings += withdraw_ended_reviews(
+            self.connection,
+            self.organization.id,
+            self.submission_id,
+            self.merger.changes,
+            removed,
+            self.request.actor,
+        )
+        release_held_records(
+            self.connection,
+            self.organization.id,
+            self.submission_id,
+            self.linker.linked_local_ids,
+            self.merger.changes,
+            self.result,
+        )
 
     def _held(self) -> bool:
         """Apply the mass-change guard; return whether the submission is held."""

@@ -13,25 +13,28 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from sislink.errors import InputError, UsageError
 from sislink.model import RecordKind
 from sislink.store.audit import record_event
 from sislink.store.changes import Change, record_changes
 from sislink.store.history import (
-    NewVersion,
-    canonical_json,
     close_versions,
+    copy_for_person,
     insert_versions,
 )
 from sislink.store.identity import (
     ACCEPTED,
     PENDING,
     REJECTED,
+    SUPERSEDED,
+    WITHDRAWN,
     get_decision,
+    later_decision,
     match_decisions,
     resolve_decision,
 )
@@ -44,6 +47,7 @@ from sislink.store.persons import (
     person_exists,
 )
 from sislink.store.schema import (
+    audit_events,
     organizations,
     person_identifiers,
     persons,
@@ -64,6 +68,8 @@ class CorrectionResult:
     other_person_id: int | None = None
     records_moved: int = 0
     submissions: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Changes since a review's decision, such as a merge of its candidate."""
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as the ``--json`` output of the command."""
@@ -73,7 +79,114 @@ class CorrectionResult:
             "other_person_id": self.other_person_id,
             "records_moved": self.records_moved,
             "submissions": self.submissions,
+            "notes": self.notes,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateChange:
+    """A split or merge of a review's candidate person after the decision."""
+
+    change: str
+    """``merged`` or ``split``."""
+    person_id: int
+    other_person_id: int
+    """The person it was merged into, or the new person a split made."""
+    organization_code: str | None = None
+    local_id: str | None = None
+    """The student a split moved, when the split's audit event names it."""
+    submission_id: int | None = None
+
+    def sentence(self) -> str:
+        """Return the change as a sentence for the review commands."""
+        if self.change == MERGED:
+            return (
+                f"candidate person {self.person_id} was merged into person "
+                f"{self.other_person_id} after the decision"
+            )
+        moved = "a student"
+        if self.local_id is not None:
+            moved = f"local id {self.local_id} of {self.organization_code}"
+        return (
+            f"person {self.person_id} was split after the decision: {moved} moved "
+            f"to person {self.other_person_id}, and the match probability was "
+            "computed before"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the change as an item of ``candidate_changes`` in ``--json``."""
+        return {
+            "change": self.change,
+            "person_id": self.person_id,
+            "other_person_id": self.other_person_id,
+            "organization_code": self.organization_code,
+            "local_id": self.local_id,
+            "submission_id": self.submission_id,
+        }
+
+
+MERGED = "merged"
+
+
+def candidate_changes(
+    connection: Connection, decision: Row[Any]
+) -> tuple[int | None, list[CandidateChange]]:
+    """Return the person accepting links to, and how the candidate changed.
+
+    That person is the candidate, or the person it was merged into,
+    following every merge. The changes list each merge on the way, then
+    each split of those persons by a ``person split`` after the decision.
+    """
+    if decision.candidate_person_id is None:
+        return None, []
+    chain = _merge_chain(connection, decision.candidate_person_id)
+    changes = [
+        CandidateChange(MERGED, person_id, target)
+        for person_id, target in pairwise(chain)
+    ]
+    events, names = audit_events.c, organizations.c
+    query = (
+        select(
+            events.person_id,
+            events.submission_id,
+            events.detail,
+            names.code,
+        )
+        .outerjoin(organizations, names.id == events.organization_id)
+        .where(
+            events.action == "person-split",
+            events.person_id.in_(chain),
+            events.submission_id > decision.submission_id,
+        )
+        .order_by(events.id)
+    )
+    for row in connection.execute(query):
+        changes.append(
+            CandidateChange(
+                SPLIT,
+                row.person_id,
+                int(row.detail["new_person_id"]),
+                row.code,
+                row.detail.get("local_id"),
+                row.submission_id,
+            )
+        )
+    return chain[-1], changes
+
+
+def surviving_person(connection: Connection, person_id: int) -> int:
+    """Return the person ``person_id`` was merged into, following every merge."""
+    return _merge_chain(connection, person_id)[-1]
+
+
+def _merge_chain(connection: Connection, person_id: int) -> list[int]:
+    """Return ``person_id`` and each person it was merged into, in order."""
+    chain = [person_id]
+    while (target := _merged_into(connection, chain[-1])) is not None:
+        if target in chain:
+            break
+        chain.append(target)
+    return chain
 
 
 def accept_review(
@@ -81,12 +194,22 @@ def accept_review(
 ) -> CorrectionResult:
     """Link a held student to the review's candidate and apply its records.
 
+    The candidate is followed through every later merge. Each later merge or
+    split of it is named in the result's notes.
+
     Raises:
-        UsageError: no decision has that id, or it is not waiting for review.
+        UsageError: no decision has that id, it is not waiting for review,
+            its student has no current record without a person, or a split
+            after the decision left its candidate without a current student
+            record.
     """
     decision = _pending(connection, decision_id)
-    person_id = _surviving(connection, decision.candidate_person_id)
+    person_id, changes = candidate_changes(connection, decision)
+    if person_id is None:
+        raise InputError("the review has no candidate person: reject it instead")
+    _check_candidate_kept(connection, decision, person_id, changes)
     result = _apply_held(connection, decision, person_id, actor, "review-accepted")
+    result.notes = [change.sentence() for change in changes]
     resolve_decision(connection, decision_id, ACCEPTED, person_id, actor)
     return result
 
@@ -97,7 +220,8 @@ def reject_review(
     """Make a held student a new person and apply its records.
 
     Raises:
-        UsageError: no decision has that id, or it is not waiting for review.
+        UsageError: no decision has that id, it is not waiting for review, or
+            its student has no current record without a person.
     """
     decision = _pending(connection, decision_id)
     submission_id = _open(connection, decision.organization_id, "review")
@@ -110,17 +234,121 @@ def reject_review(
 
 
 def _pending(connection: Connection, decision_id: int) -> Row[Any]:
+    """Return a decision that waits for review and whose student record waits too."""
     decision = get_decision(connection, decision_id)
     if decision is None:
         raise UsageError(
             f"no match decision {decision_id}: `sislink review list` shows the queue"
         )
+    student = (
+        f"local id {decision.record_key} of "
+        f"{_organization_code(connection, decision.organization_id)}"
+    )
+    if decision.status in (WITHDRAWN, SUPERSEDED):
+        raise UsageError(_closed_message(connection, decision, student))
     if decision.status != PENDING:
         raise UsageError(
             f"match decision {decision_id} is {decision.status}, not waiting for "
             "review: only pending decisions can be accepted or rejected"
         )
+    held = _student_versions(
+        connection, decision.organization_id, decision.record_key, None
+    )
+    if not any(v.kind == RecordKind.STUDENT.value for v in held):
+        # NOTE: a submission that ends the held record withdraws the review,
+        # and migration 0007 withdrew the older ones, so no known path leads
+        # here. The check keeps an accept from moving nothing in silence.
+        ended_by = _ended_by(connection, decision)
+        ended = f" (submission {ended_by} ended it)" if ended_by is not None else ""
+        raise UsageError(
+            f"match decision {decision_id} ({student}) waits for review, but the "
+            f"student has no current record without a person{ended}, so nothing "
+            "was linked or moved"
+        )
     return decision
+
+
+def _closed_message(connection: Connection, decision: Row[Any], student: str) -> str:
+    """Return why a withdrawn or superseded review cannot be accepted or rejected."""
+    text = (
+        f"match decision {decision.id} ({student}) was {decision.status}: "
+        f"{decision.reason}. Nothing was linked or moved."
+    )
+    later = later_decision(connection, decision)
+    if later is not None and later.status == PENDING:
+        return f"{text} Review match decision {later.id} instead"
+    code = _organization_code(connection, decision.organization_id)
+    person_id = _local_owner(connection, code, decision.record_key)
+    if person_id is not None:
+        return (
+            f"{text} The student now belongs to person {person_id} "
+            f"(`sislink person show {person_id}`)"
+        )
+    if decision.status == WITHDRAWN:
+        return f"{text} If the student is sent again, it is linked like a new student"
+    return f"{text} `sislink review list --status all` lists the later decisions"
+
+
+def _local_owner(connection: Connection, code: str, local_id: str) -> int | None:
+    """Return the person an organization's local student id belongs to, or None."""
+    columns = person_identifiers.c
+    owner: int | None = connection.execute(
+        select(columns.person_id).where(
+            columns.identifier_type == IdentifierType.LOCAL,
+            columns.scope == code,
+            columns.value == local_id,
+        )
+    ).scalar_one_or_none()
+    return owner
+
+
+def _ended_by(connection: Connection, decision: Row[Any]) -> int | None:
+    """Return the submission that ended the newest held version of the student."""
+    columns = record_versions.c
+    ended: int | None = connection.execute(
+        select(func.max(columns.valid_to_submission_id)).where(
+            columns.organization_id == decision.organization_id,
+            columns.kind == RecordKind.STUDENT.value,
+            columns.record_key == decision.record_key,
+            columns.person_id.is_(None),
+        )
+    ).scalar_one()
+    return ended
+
+
+def _check_candidate_kept(
+    connection: Connection,
+    decision: Row[Any],
+    person_id: int,
+    changes: Sequence[CandidateChange],
+) -> None:
+    """Raise ``UsageError`` when splits after the decision left ``person_id``
+    without a current student record, because the decision compared records
+    that person no longer has.
+    """
+    splits = [change for change in changes if change.change == SPLIT]
+    if not splits:
+        return
+    columns = record_versions.c
+    kept = connection.execute(
+        select(columns.id)
+        .where(
+            columns.person_id == person_id,
+            columns.kind == RecordKind.STUDENT.value,
+            columns.valid_to_submission_id.is_(None),
+        )
+        .limit(1)
+    ).first()
+    if kept is not None:
+        return
+    moved_to = ", ".join(str(change.other_person_id) for change in splits)
+    raise UsageError(
+        f"match decision {decision.id} cannot be accepted: its candidate person "
+        f"{person_id} has no current student record since `sislink person split` "
+        f"moved its records to person {moved_to}. Reject it to make a new person, "
+        "then `sislink person merge` that person with the right one if they are "
+        "one child"
+    )
 
 
 def _apply_held(
@@ -200,6 +428,7 @@ def split_person(
         person_id=person_id,
         submission_id=submission_id,
         new_person_id=new_person,
+        local_id=local_id,
         records=moved,
     )
     return CorrectionResult(
@@ -289,20 +518,7 @@ def _move(
         connection,
         organization_id,
         submission_id,
-        [
-            NewVersion(
-                kind=v.kind,
-                record_key=v.record_key,
-                person_id=person_id,
-                data_json=_json_text(v.data),
-                content_hash=v.content_hash,
-                source_digest=v.source_digest,
-                source_file=v.source_file,
-                source_line=v.source_line,
-                source_element=v.source_element,
-            )
-            for v in versions
-        ],
+        [copy_for_person(v, person_id) for v in versions],
     )
     changes = [Change(v.kind, v.record_key, "update", person_id) for v in versions]
     versions_used = record_changes(connection, organization_id, submission_id, changes)
@@ -318,10 +534,6 @@ def _move(
         )
     )
     return len(versions)
-
-
-def _json_text(data: Any) -> str:
-    return canonical_json(data)
 
 
 def _student_versions(
@@ -471,16 +683,3 @@ def _merged_into(connection: Connection, person_id: int) -> int | None:
         select(persons.c.merged_into_id).where(persons.c.id == person_id)
     ).scalar_one_or_none()
     return None if value is None else int(value)
-
-
-def _surviving(connection: Connection, person_id: int | None) -> int:
-    """Return the person ``person_id`` was merged into, following every merge."""
-    if person_id is None:
-        raise InputError("the review has no candidate person: reject it instead")
-    seen = {person_id}
-    while (target := _merged_into(connection, person_id)) is not None:
-        if target in seen:
-            break
-        seen.add(target)
-        person_id = target
-    return person_id

@@ -3,8 +3,9 @@
 A decision stores the candidate and runner-up persons, their match
 probabilities and the candidate's per-comparison weights. The records
 compared are read back from the store: the incoming student's current
-record, and for each person the current student record that agrees with
-it on most fields.
+record (for a review a submission closed, the version it held), and for
+each person, or the person it was merged into, the current student record
+that agrees with it on most fields.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from sislink.link.corrections import surviving_person
 from sislink.model import RecordKind
+from sislink.store.identity import SUPERSEDED, WITHDRAWN
 from sislink.store.schema import organizations, record_versions
 
 
@@ -98,17 +101,13 @@ def review_detail(connection: Connection, decision: Row[Any]) -> dict[str, Any]:
     weight in bits.
     """
     names = organization_names(connection)
-    incoming = _incoming_record(
-        connection, decision.organization_id, decision.record_key
-    )
+    incoming = _incoming_record(connection, decision)
     incoming_data = incoming.data if incoming is not None else {}
     skip = (decision.organization_id, decision.record_key)
-    candidate = _person_record(
-        connection, decision.candidate_person_id, incoming_data, skip
-    )
-    runner_up = _person_record(
-        connection, decision.runner_up_person_id, incoming_data, skip
-    )
+    candidate_id = _current_person(connection, decision.candidate_person_id)
+    runner_up_id = _current_person(connection, decision.runner_up_person_id)
+    candidate = _person_record(connection, candidate_id, incoming_data, skip)
+    runner_up = _person_record(connection, runner_up_id, incoming_data, skip)
     sides = {
         "incoming": incoming,
         "candidate": candidate,
@@ -151,8 +150,8 @@ def review_detail(connection: Connection, decision: Row[Any]) -> dict[str, Any]:
             )
     return {
         "incoming": _source_json(incoming, None, names),
-        "candidate": _source_json(candidate, decision.candidate_person_id, names),
-        "runner_up": _source_json(runner_up, decision.runner_up_person_id, names),
+        "candidate": _source_json(candidate, candidate_id, names),
+        "runner_up": _source_json(runner_up, runner_up_id, names),
         "fields": fields,
     }
 
@@ -174,6 +173,7 @@ def _source_json(
         "local_id": row.record_key,
         "source_file": row.source_file,
         "source_line": row.source_line,
+        "ended_by_submission_id": row.valid_to_submission_id,
     }
 
 
@@ -184,21 +184,35 @@ _COLUMNS = (
     record_versions.c.data,
     record_versions.c.source_file,
     record_versions.c.source_line,
+    record_versions.c.valid_to_submission_id,
 )
 
 
-def _incoming_record(
-    connection: Connection, organization_id: int, local_id: str
-) -> Any:
-    """Return the current student record the decision was made on, or None."""
+def _incoming_record(connection: Connection, decision: Row[Any]) -> Any:
+    """Return the student record the decision was made on, or None.
+
+    That is the current record, except for a review a submission closed:
+    then it is the held version that submission replaced or ended.
+    """
     columns = record_versions.c
+    closed_by = (
+        decision.resolved_submission_id
+        if decision.status in (WITHDRAWN, SUPERSEDED)
+        else None
+    )
     query = select(*_COLUMNS).where(
-        columns.organization_id == organization_id,
+        columns.organization_id == decision.organization_id,
         columns.kind == RecordKind.STUDENT.value,
-        columns.record_key == local_id,
-        columns.valid_to_submission_id.is_(None),
+        columns.record_key == decision.record_key,
+        columns.valid_to_submission_id.is_(None)
+        if closed_by is None
+        else columns.valid_to_submission_id == closed_by,
     )
     return connection.execute(query).first()
+
+
+def _current_person(connection: Connection, person_id: int | None) -> int | None:
+    return None if person_id is None else surviving_person(connection, person_id)
 
 
 def _person_record(
@@ -283,7 +297,9 @@ def side_label(source: Mapping[str, Any] | None, person: str) -> str:
     if "organization_code" not in source:
         return f"{person}: person {source['person_id']} has no current student record"
     person_part = f"person {source['person_id']}, " if source["person_id"] else ""
+    ended = source.get("ended_by_submission_id")
+    until = f", as held until submission {ended}" if ended is not None else ""
     return (
         f"{person}: {person_part}record of {source['organization_code']} "
-        f"{source['organization_name']}, local id {source['local_id']}"
+        f"{source['organization_name']}, local id {source['local_id']}{until}"
     )

@@ -9,7 +9,9 @@ by its replacement. A student with no known identifier is offered to the
 ``Matcher`` (by default the probabilistic ``IndexMatcher``), which links it
 to a person, sends it to review, or lets it become a new person. A held
 student's records are stored without a person until the review is
-resolved, and later submissions keep holding it while the review waits.
+resolved. Later submissions keep holding it while the review waits, unless
+they send the student record changed: then the review is closed as
+superseded and the changed record is linked like any other.
 """
 
 from __future__ import annotations
@@ -20,15 +22,19 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
-from sislink.model import Finding, Record
+from sislink.model import Finding, Provenance, Record
 from sislink.model.summary import PersonCounts
+from sislink.store.history import content_hash
 from sislink.store.identity import (
     DECIDED,
     PENDING,
+    SUPERSEDED,
     NewDecision,
     insert_decisions,
-    pending_keys,
+    pending_decisions,
+    pending_reviews,
     replacements_for,
+    resolve_decision,
 )
 from sislink.store.organizations import Organization
 from sislink.store.persons import (
@@ -70,6 +76,17 @@ class MatchOutcome:
 
 
 NO_MATCH = MatchOutcome(NEW)
+
+
+@dataclass(frozen=True, slots=True)
+class SupersededReview:
+    """A review closed because the submission sent its student record changed."""
+
+    decision_id: int
+    local_id: str
+    provenance: Provenance
+    outcome: str
+    """Outcome for the changed record, such as ``made new person 12``."""
 
 
 class Matcher(Protocol):
@@ -114,6 +131,8 @@ class _Batch:
         default_factory=list
     )
     """Identifiers new to the index: record position, person, type, scope, value."""
+    reconsidered: dict[int, int] = field(default_factory=dict)
+    """Held records sent changed: record position, decision of their review."""
 
 
 class TrustedLinker:
@@ -125,10 +144,14 @@ class TrustedLinker:
         organization: Organization,
         submission_id: int,
         matcher: Matcher | None = None,
+        *,
+        actor: str,
     ) -> None:
         self.connection = connection
         self.organization = organization
         self.submission_id = submission_id
+        self.actor = actor
+        """Sender of the submission, recorded on the reviews it supersedes."""
         if matcher is None:
             from sislink.link.matcher import IndexMatcher
 
@@ -139,7 +162,12 @@ class TrustedLinker:
         self._local = scope_identifiers(
             connection, IdentifierType.LOCAL, organization.code
         )
-        self._held = pending_keys(connection, organization.id)
+        self._pending = pending_reviews(connection, organization.id)
+        self._held = set(self._pending)
+        self.superseded: list[SupersededReview] = []
+        """The reviews this submission closed because it changed their record."""
+        self.linked_local_ids: dict[str, int] = {}
+        """Person of each local student id that got its person in this submission."""
         self._replacements: dict[str, str] = {}
         self._claimed_slots: set[int] = set()
         self._global: dict[IdentifierType, dict[str, PersonRef]] = {
@@ -177,7 +205,47 @@ class TrustedLinker:
         for record, ref in zip(records, batch.refs, strict=True):
             record.person_id = _final(ref, new_ids)
         self._store_identifiers(batch, new_ids)
+        self._close_superseded(records, batch)
         return batch.findings
+
+    def _close_superseded(self, records: Sequence[Record], batch: _Batch) -> None:
+        """Close the reviews whose held record this batch sent changed and linked."""
+        if not batch.reconsidered:
+            return
+        local_ids = {
+            str(records[position].data.get("local_student_id"))
+            for position in batch.reconsidered
+        }
+        held_again = pending_decisions(self.connection, self.organization.id, local_ids)
+        for position, decision_id in sorted(batch.reconsidered.items()):
+            record = records[position]
+            local_id = str(record.data.get("local_student_id"))
+            person = record.person_id
+            ref = batch.refs[position]
+            if person is None:
+                outcome = (
+                    f"held for review again as match decision {held_again[local_id]}"
+                )
+            elif ref is not None and ref > 0:
+                outcome = f"linked to person {person} by its identifiers"
+            elif ref is not None and -ref - 1 in self._claimed_slots:
+                outcome = f"linked to person {person} by the matcher"
+            else:
+                outcome = f"made new person {person}"
+            resolve_decision(
+                self.connection,
+                decision_id,
+                SUPERSEDED,
+                person,
+                self.actor,
+                reason=f"submission {self.submission_id} sent the student record "
+                f"changed, and it was {outcome}",
+                submission_id=self.submission_id,
+            )
+            self._pending.pop(local_id, None)
+            self.superseded.append(
+                SupersededReview(decision_id, local_id, record.provenance, outcome)
+            )
 
     def _prefetch(self, records: Sequence[Record]) -> None:
         ssids = {
@@ -227,12 +295,22 @@ class TrustedLinker:
         return self._global[identifier_type]
 
     def _resolve(self, record: Record, batch: _Batch) -> None:
-        if str(record.data.get("local_student_id")) in self._held:
-            # Its review still waits: keep holding it, without a new decision.
-            batch.refs.append(None)
-            batch.findings.append(None)
-            self.counts.review += 1
-            return
+        position = len(batch.refs)
+        local_id = str(record.data.get("local_student_id"))
+        if local_id in self._held:
+            pending = self._pending.get(local_id)
+            if pending is None or pending.held_content_hash == content_hash(
+                record.data
+            ):
+                # Its review still waits: keep holding it, without a new decision.
+                batch.refs.append(None)
+                batch.findings.append(None)
+                self.counts.review += 1
+                return
+            # The review was decided on other values, so the changed record is
+            # linked again, and the review is closed once it is linked.
+            batch.reconsidered[position] = pending.decision_id
+            self._held.discard(local_id)
         identifiers = self._identifiers(record)
         hits = {
             (kind, value): self._cache(kind)[value]
@@ -243,6 +321,9 @@ class TrustedLinker:
         if len(people) > 1:
             batch.refs.append(None)
             batch.findings.append(_conflict(record, hits))
+            if batch.reconsidered.pop(position, None) is not None:
+                # The record is rejected, so the review keeps the stored one.
+                self._held.add(local_id)
             return
 
         if people:
@@ -251,7 +332,6 @@ class TrustedLinker:
         else:
             ref = -(len(batch.slot_records) + 1)
             batch.slot_records.append(record)
-        position = len(batch.refs)
         batch.refs.append(ref)
         batch.findings.append(None)
         for kind, scope, value in identifiers:
@@ -374,6 +454,8 @@ class TrustedLinker:
             self._cache(identifier.identifier_type)[identifier.value] = (
                 identifier.person_id
             )
+            if identifier.identifier_type is IdentifierType.LOCAL:
+                self.linked_local_ids[identifier.value] = identifier.person_id
         add_identifiers(self.connection, identifiers, self.submission_id)
 
     def _global_types_of(

@@ -43,6 +43,21 @@ class NewVersion:
     source_element: str | None
 
 
+def copy_for_person(version: Row[Any], person_id: int) -> NewVersion:
+    """Return a new version with a stored version's values, for ``person_id``."""
+    return NewVersion(
+        kind=version.kind,
+        record_key=version.record_key,
+        person_id=person_id,
+        data_json=canonical_json(version.data),
+        content_hash=version.content_hash,
+        source_digest=version.source_digest,
+        source_file=version.source_file,
+        source_line=version.source_line,
+        source_element=version.source_element,
+    )
+
+
 def canonical_json(data: Mapping[str, JsonValue]) -> str:
     """Return ``data`` as JSON text with sorted keys, the form stored and hashed."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Column,
@@ -24,12 +24,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     insert,
     select,
     update,
 )
 
-from sislink.store.schema import Id, Json, metadata
+from sislink.model import RecordKind
+from sislink.store.schema import Id, Json, metadata, record_versions
 
 log = logging.getLogger(__name__)
 
@@ -76,20 +78,30 @@ match_decisions = Table(
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
     Column("resolved_by", Text),
+    Column("resolved_submission_id", Id, ForeignKey("submissions.id")),
+    Column("reason", Text),
     Index(None, "organization_id", "record_key"),
     Index(None, "status"),
 )
 """One row per matcher decision on a student whose identifiers were all new.
 
 ``status`` is ``decided`` for a link or a new person, ``pending`` while a
-review waits, then ``accepted`` or ``rejected``; ``person_id`` is the person
-the student ended up with.
+review waits, then ``accepted`` or ``rejected``. A later submission closes a
+pending review as ``withdrawn`` when it ends the student's record, or as
+``superseded`` when it sends the record changed; ``resolved_submission_id``
+is that submission and ``reason`` says what it did. ``person_id`` is the
+person the student ended up with.
 """
 
 PENDING = "pending"
 DECIDED = "decided"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
+WITHDRAWN = "withdrawn"
+"""A later submission ended the held student record while the review waited."""
+SUPERSEDED = "superseded"
+"""A later submission sent the held student record changed, and the changed
+record was linked again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,13 +302,72 @@ def insert_decisions(
     )
 
 
-def pending_keys(connection: Connection, organization_id: int) -> set[str]:
-    """Return the local student ids of one organization that wait in review."""
-    columns = match_decisions.c
-    query = select(columns.record_key).where(
-        columns.organization_id == organization_id, columns.status == PENDING
+class PendingReview(NamedTuple):
+    """A review that waits, and the content hash of its held student record."""
+
+    decision_id: int
+    held_content_hash: str | None
+    """None when the student has no current record without a person."""
+
+
+def pending_reviews(
+    connection: Connection, organization_id: int
+) -> dict[str, PendingReview]:
+    """Return the reviews that wait for one organization, by local student id."""
+    decisions, versions = match_decisions.c, record_versions.c
+    held_version = and_(
+        versions.organization_id == decisions.organization_id,
+        versions.kind == RecordKind.STUDENT.value,
+        versions.record_key == decisions.record_key,
+        versions.valid_to_submission_id.is_(None),
+        versions.person_id.is_(None),
     )
-    return set(connection.execute(query).scalars())
+    query = (
+        select(decisions.record_key, decisions.id, versions.content_hash)
+        .select_from(match_decisions.outerjoin(record_versions, held_version))
+        .where(
+            decisions.organization_id == organization_id,
+            decisions.status == PENDING,
+        )
+    )
+    return {
+        key: PendingReview(decision_id, content)
+        for key, decision_id, content in connection.execute(query)
+    }
+
+
+def pending_decisions(
+    connection: Connection, organization_id: int, local_ids: Iterable[str]
+) -> dict[str, int]:
+    """Return the newest pending decision of each of ``local_ids`` that has one."""
+    wanted = sorted(set(local_ids))
+    columns = match_decisions.c
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 900):
+        query = select(columns.record_key, columns.id).where(
+            columns.organization_id == organization_id,
+            columns.status == PENDING,
+            columns.record_key.in_(wanted[start : start + 900]),
+        )
+        for key, decision_id in connection.execute(query):
+            found[key] = max(decision_id, found.get(key, decision_id))
+    return found
+
+
+def later_decision(connection: Connection, decision: Row[Any]) -> Row[Any] | None:
+    """Return the oldest decision on the same student made after ``decision``."""
+    columns = match_decisions.c
+    query = (
+        select(match_decisions)
+        .where(
+            columns.organization_id == decision.organization_id,
+            columns.record_key == decision.record_key,
+            columns.id > decision.id,
+        )
+        .order_by(columns.id)
+        .limit(1)
+    )
+    return connection.execute(query).first()
 
 
 def get_decision(connection: Connection, decision_id: int) -> Row[Any] | None:
@@ -319,16 +390,25 @@ def resolve_decision(
     connection: Connection,
     decision_id: int,
     status: str,
-    person_id: int,
+    person_id: int | None,
     actor: str,
+    *,
+    reason: str | None = None,
+    submission_id: int | None = None,
 ) -> None:
-    """Close a pending decision with its outcome and the person it got."""
+    """Close a pending decision with its outcome and the person it got.
+
+    A review that a submission closed, as withdrawn or superseded, also gets
+    that submission and the reason.
+    """
     connection.execute(
         update(match_decisions)
         .where(match_decisions.c.id == decision_id)
         .values(
             status=status,
             person_id=person_id,
+            reason=reason,
+            resolved_submission_id=submission_id,
             resolved_at=datetime.now(UTC),
             resolved_by=actor,
         )

@@ -4,9 +4,11 @@ History is kept as versions. A ``record_versions`` row is one version of one
 record (organization, kind, key); ``valid_from_submission_id`` is the
 submission that brought it and ``valid_to_submission_id`` the one that
 replaced or ended it (NULL while current). Nothing is updated in place except
-that closing column. ``content_hash`` digests the canonical values and
-``source_digest`` the fields as the source wrote them, so that a row sent
-again unchanged is recognized before any parsing of its values.
+that closing column, and ``person_id`` of a version whose submission has not
+committed yet (``sislink.link.lifecycle``). ``content_hash`` digests the
+canonical values and ``source_digest`` the fields as the source wrote them,
+so that a row sent again unchanged is recognized before any parsing of its
+values.
 """
 
 from __future__ import annotations

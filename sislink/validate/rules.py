@@ -234,6 +234,28 @@ STATE_ID_ADDED = _rule(
     HUB,
     (RecordKind.STUDENT,),
 )
+REVIEW_WITHDRAWN = _rule(
+    "review-withdrawn",
+    W,
+    "the student waited for review as match decision {decision}, and this "
+    "submission {how}, so the review is closed as withdrawn and its records "
+    "were never linked to a person",
+    "nothing to fix if the student left. Otherwise send the student again, "
+    "and it is linked like a new student",
+    HUB + "; a review never links a student record that was ended",
+    (RecordKind.STUDENT,),
+)
+REVIEW_SUPERSEDED = _rule(
+    "review-superseded",
+    W,
+    "the student waited for review as match decision {decision} and this "
+    "submission sent its record changed, so the review is closed as "
+    "superseded. The changed record was {outcome}",
+    "nothing to fix. Check the new link with `sislink person show`, or the "
+    "new review with `sislink review list`",
+    HUB + "; a review is decided on the values it shows",
+    (RecordKind.STUDENT,),
+)
 INTERCHANGE_NOT_READ = _rule(
     "interchange-not-read",
     W,

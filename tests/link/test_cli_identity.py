@@ -331,6 +331,123 @@ def test_review_show_unknown_id(review_queue: str) -> None:
     assert "no match decision 999" in result.stderr
 
 
+def _leave_out_held(database_url: str, tmp_path: Path) -> int:
+    """Submit the charter again without C1; return that submission's id."""
+    from sislink.store.database import create_store_engine
+
+    engine = create_store_engine(database_url)
+    try:
+        result = _submit(
+            engine,
+            REVIEW_CHARTER,
+            tmp_path / "later",
+            [_review_student("C2", "Zoe", last_surname="Adams")],
+        )
+    finally:
+        engine.dispose()
+    assert result.status == "committed"
+    assert result.submission_id is not None
+    return int(result.submission_id)
+
+
+def test_review_withdrawn_in_list_and_show(review_queue: str, tmp_path: Path) -> None:
+    (pending,) = json.loads(
+        sislink("--db", review_queue, "review", "list", "--json").stdout
+    )
+    later = _leave_out_held(review_queue, tmp_path)
+    queue = sislink("--db", review_queue, "review", "list", "--json")
+    assert json.loads(queue.stdout) == []
+
+    listed = sislink(
+        "--db", review_queue, "review", "list", "--status", "withdrawn", "--json"
+    )
+    (decision,) = json.loads(listed.stdout)
+    assert decision["id"] == pending["id"]
+    assert decision["status"] == "withdrawn"
+    assert decision["resolved_submission_id"] == later
+    assert decision["reason"].startswith(f"submission {later} left the student out")
+
+    detail = json.loads(
+        sislink(
+            "--db", review_queue, "review", "show", str(decision["id"]), "--json"
+        ).stdout
+    )
+    assert detail["incoming"]["local_id"] == "C1"
+    assert detail["incoming"]["ended_by_submission_id"] == later
+    assert detail["fields"][0]["incoming"] == "María"
+    shown = runner.invoke(
+        app,
+        ["--db", review_queue, "review", "show", str(decision["id"])],
+        env={"COLUMNS": "160"},
+    )
+    assert shown.exit_code == 0, shown.output
+    assert f"withdrawn: submission {later} left the student out" in shown.stdout
+    assert f"as held until submission {later}" in shown.stdout
+
+
+def test_review_accept_withdrawn_explains(review_queue: str, tmp_path: Path) -> None:
+    (pending,) = json.loads(
+        sislink("--db", review_queue, "review", "list", "--json").stdout
+    )
+    later = _leave_out_held(review_queue, tmp_path)
+    for command in ("accept", "reject"):
+        result = sislink("--db", review_queue, "review", command, str(pending["id"]))
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert f"match decision {pending['id']} (local id C1 of" in result.stderr
+        assert "was withdrawn" in result.stderr
+        assert f"submission {later} left the student out" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert "internal error" not in result.stderr
+
+
+def test_review_list_names_merged_candidate(review_queue: str) -> None:
+    (pending,) = json.loads(
+        sislink("--db", review_queue, "review", "list", "--json").stdout
+    )
+    candidate = pending["candidate_person_id"]
+    keep = pending["runner_up_person_id"]
+    merged = sislink("--db", review_queue, "person", "merge", str(keep), str(candidate))
+    assert merged.exit_code == 0, merged.output
+
+    (decision,) = json.loads(
+        sislink("--db", review_queue, "review", "list", "--json").stdout
+    )
+    assert decision["candidate_person_id"] == candidate
+    assert decision["current_candidate_person_id"] == keep
+    assert decision["candidate_changes"] == [
+        {
+            "change": "merged",
+            "person_id": candidate,
+            "other_person_id": keep,
+            "organization_code": None,
+            "local_id": None,
+            "submission_id": None,
+        }
+    ]
+    listed = runner.invoke(
+        app, ["--db", review_queue, "review", "list"], env={"COLUMNS": "160"}
+    )
+    assert "pending (candidate merged)" in listed.stdout
+    detail = json.loads(
+        sislink(
+            "--db", review_queue, "review", "show", str(decision["id"]), "--json"
+        ).stdout
+    )
+    assert detail["candidate"]["person_id"] == keep
+
+    accepted = sislink(
+        "--db", review_queue, "review", "accept", str(decision["id"]), "--json"
+    )
+    assert accepted.exit_code == 0, accepted.output
+    result = json.loads(accepted.stdout)
+    assert result["person_id"] == keep
+    assert result["records_moved"] == 2
+    assert result["notes"] == [
+        f"candidate person {candidate} was merged into person {keep} after the decision"
+    ]
+
+
 @pytest.mark.parametrize(
     ("probability", "shown"),
     [
