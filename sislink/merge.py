@@ -64,24 +64,25 @@ class Merger:
         )
         return [duplicate]
 
-    def match_unchanged(self, kind: RecordKind, source_digest: str) -> bool:
-        """Count a record as unchanged if its source fields match an open version.
+    def unchanged_key(self, kind: RecordKind, source_digest: str) -> str | None:
+        """Return the key of the open version made from these very source fields.
 
-        Such a record needs no parsing, checking or linking: the open version
-        was made from the very same fields. Returns whether it matched.
+        Returns None when no open version was made from them, or when this
+        submission already sent that key. The caller decides whether the
+        record may skip parsing, checking and linking (``count_unchanged``).
         """
         key = self._key_of_digest(kind).get(source_digest)
-        if key is None:
-            return False
-        seen = self._seen.setdefault(kind, set())
-        if key in seen:
-            return False
-        seen.add(key)
+        if key is None or key in self._seen.get(kind, ()):
+            return None
+        return key
+
+    def count_unchanged(self, kind: RecordKind, key: str) -> None:
+        """Count a record of ``unchanged_key`` as read, accepted and unchanged."""
+        self._seen.setdefault(kind, set()).add(key)
         counts = self.result.kind(kind)
         counts.read += 1
         counts.accepted += 1
         counts.unchanged += 1
-        return True
 
     def _key_of_digest(self, kind: RecordKind) -> dict[str, str]:
         index = self._digests.get(kind)
@@ -149,14 +150,6 @@ class Merger:
         close_versions(self.connection, [stored.id], self.submission_id)
         self.changes.append(Change(removal.kind, removal.key, "end", stored.person_id))
         return True
-
-    def keys_touched(self) -> set[tuple[str, str]]:
-        """Return (kind, key) of every record this submission sent or ended."""
-        touched = {
-            (kind.value, key) for kind, keys in self._seen.items() for key in keys
-        }
-        touched.update((change.kind, change.record_key) for change in self.changes)
-        return touched
 
     def seen_keys(self, kind: RecordKind) -> set[str]:
         """Return the keys of ``kind`` this submission sent, accepted or not."""

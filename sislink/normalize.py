@@ -13,6 +13,7 @@ them, with a warning for each field that had any.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -91,6 +92,29 @@ def normalize(source: SourceRecord) -> tuple[Record, list[Finding]]:
             )
     record = Record(source.kind, key, data, source.provenance)
     return record, [_keyed(f, key) for f in findings]
+
+
+def normalize_fields(
+    source: SourceRecord, names: Iterable[str]
+) -> dict[str, JsonValue] | None:
+    """Return the canonical values of the fields ``names`` that ``source`` has.
+
+    The values are those ``normalize`` gives, for a record with no control
+    characters (``clean_control_characters`` removes them). Returns None when
+    any of the values would get a finding, so that the caller normalizes the
+    whole record instead.
+    """
+    spec = KINDS[source.kind]
+    data: dict[str, JsonValue] = {}
+    for name in names:
+        text = source.fields.get(name)
+        if text is None:
+            continue
+        value, finding = _convert(spec.by_name[name], text, source)
+        if finding is not None:
+            return None
+        data[name] = value
+    return data
 
 
 def clean_control_characters(

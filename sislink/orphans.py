@@ -50,14 +50,18 @@ class Orphanage:
         self.merger = merger
         self.held: list[Record] = []
         """This submission's orphans, in the order they came."""
+        self.adopted_earlier: set[tuple[RecordKind, str]] = set()
+        """Kind and key of each earlier submission's orphan that this one applied."""
 
     def adopt(self, result: SubmissionResult) -> int:
         """Apply every orphan whose student is now known; return how many.
 
         An orphan of this submission that is adopted counts as accepted
         instead of held, and its finding is dropped. An earlier
-        submission's orphan is applied as a change of this one; its finding
-        is resolved with the others this submission settles.
+        submission's orphan is applied as a change of this one, with the
+        values checked then. Its unresolved student reference is resolved
+        with the findings this submission settles, and its other findings
+        stay open.
         """
         adopted: dict[RecordKind, list[Record]] = {}
         for record in self.held:
@@ -76,6 +80,7 @@ class Orphanage:
         for record in self._earlier():
             if self._place(record, sent_here=False):
                 adopted.setdefault(record.kind, []).append(record)
+                self.adopted_earlier.add((record.kind, record.key))
         for kind in sorted(adopted, key=list(RecordKind).index):
             self.merger.merge(kind, adopted[kind])
         return sum(len(records) for records in adopted.values())

@@ -43,7 +43,7 @@ from sislink.model import (
 from sislink.model.characters import without_control_characters
 from sislink.model.provenance import source_digest
 from sislink.model.summary import SubmissionResult
-from sislink.normalize import clean_control_characters, normalize, parse_date
+from sislink.normalize import clean_control_characters, normalize, normalize_fields
 from sislink.orphans import Orphanage, is_orphan
 from sislink.store.audit import record_event
 from sislink.store.changes import record_changes
@@ -56,10 +56,12 @@ from sislink.store.organizations import (
 )
 from sislink.store.schema import submission_files, submissions
 from sislink.store.submissions import (
+    Carried,
     current_counts,
     last_committed,
     linked_students,
-    resolve_findings,
+    open_finding_keys,
+    settle_findings,
     store_findings,
     store_rejected,
 )
@@ -74,7 +76,7 @@ from sislink.validate.stored import (
     special_education_disappeared,
     submission_gap,
 )
-from sislink.validate.submission import SubmissionChecks
+from sislink.validate.submission import FIELDS_READ, SubmissionChecks
 
 log = logging.getLogger(__name__)
 
@@ -435,6 +437,14 @@ class _SubmissionRun:
         )
         self.validator = Validator(Context(date.today(), self.organization.code))
         self.across = SubmissionChecks()
+        self.open_finding_keys = open_finding_keys(
+            self.connection, self.organization.id
+        )
+        """Kind and key of each record with an open finding: it is checked again."""
+        self.checked: set[tuple[str, str]] = set()
+        """Kind and key of each record the checks ran on."""
+        self.accepted_keys: set[tuple[str, str]] = set()
+        """Kind and key of each record the record checks accepted."""
         gap = submission_gap(self.connection, self.organization, self.request.gap_days)
         if gap is not None:
             self.result.findings.append(gap)
@@ -466,13 +476,19 @@ class _SubmissionRun:
         if self._held():
             return result
         self._settle_reviews()
-        resolve_findings(
+        settled = settle_findings(
             self.connection,
             self.organization.id,
             self.submission_id,
-            self.merger.keys_touched(),
+            result.findings,
+            self._carried(),
         )
-
+        log.info(
+            "submission %s: %d earlier findings resolved, %d superseded",
+            self.submission_id,
+            settled.resolved,
+            settled.superseded,
+        )
         store_findings(
             self.connection, self.organization.id, self.submission_id, result.findings
         )
@@ -502,6 +518,23 @@ class _SubmissionRun:
             changes=len(self.merger.changes),
         )
         return result
+
+    def _carried(self) -> Carried:
+        """Return what this submission carried, for settling earlier findings."""
+        ended = {
+            (str(change.kind), change.record_key)
+            for change in self.merger.changes
+            if change.operation == "end"
+        }
+        ended.update((removal.kind.value, removal.key) for removal in self.removals)
+        read = {kind for kind, counts in self.result.kinds.items() if counts.read}
+        return Carried(
+            checked=self.checked,
+            accepted=self.accepted_keys,
+            ended=ended,
+            adopted={(kind.value, key) for kind, key in self.orphans.adopted_earlier},
+            kinds=frozenset(kind.value for kind in self.covered | read),
+        )
 
     def _kinds_to_finish(self) -> frozenset[RecordKind]:
         """Return the kinds whose records left out of this snapshot are ended.
@@ -595,8 +628,8 @@ class _SubmissionRun:
                 if self.request.progress and self.read_count % BATCH_SIZE == 0:
                     self.request.progress("reading", self.read_count)
                 fingerprint = source_digest(item)
-                if self.merger.match_unchanged(item.kind, fingerprint):
-                    self._note_unchanged(item)
+                key = self.merger.unchanged_key(item.kind, fingerprint)
+                if key is not None and self._skip_unchanged(item, key):
                     continue
                 record, findings = normalize(item)
                 record.source_digest = fingerprint
@@ -612,26 +645,48 @@ class _SubmissionRun:
                 # A reader's finding can quote a cell or column name as sent.
                 self._reader_finding(without_control_characters(item))
 
-    def _note_unchanged(self, source: SourceRecord) -> None:
-        """Tell the checks about a record that skips them because it is unchanged.
+    def _skip_unchanged(self, source: SourceRecord, key: str) -> bool:
+        """Count a record sent with its open version's very fields as unchanged.
 
-        Later records are checked against it all the same: a plan against
-        its student's birth date, a record id against the ids already used.
-        Its values lose their control characters here as in ``normalize``.
+        Such a record skips parsing, checking and linking, because its open
+        version was made from the same fields. Returns False, and changes
+        nothing, when the checks could now find something else. That is the
+        case when the record has an open finding, whose rule must run again,
+        or control characters, whose warning a record of the same content
+        sent in between may have resolved. It is also the case when a check
+        across the submission raises a finding on the record.
+
+        Later records are checked against a skipped record all the same: a
+        plan against its student's birth date, a record id against the ids
+        already used.
+
+        NOTE: the rules on a skipped record's own values do not run again.
+        A rule that depends on the date or on other records (the student's
+        age, the grade against a birth date sent since) raises nothing new
+        on it until the record changes or has an open finding.
         """
-        fields = clean_control_characters(source)[0].fields
-        birth = None
+        if (source.kind.value, key) in self.open_finding_keys:
+            return False
+        cleaned, removed = clean_control_characters(source)
+        if removed:
+            return False
+        data = normalize_fields(cleaned, FIELDS_READ.get(source.kind, ()))
+        if data is None:
+            return False
+        record = Record(source.kind, key, data, cleaned.provenance)
+        if self.across.findings_for(record):
+            return False
+        self.across.remember(record)
+        self.merger.count_unchanged(source.kind, key)
         if source.kind is RecordKind.STUDENT:
+            local_id = data.get("local_student_id")
             # Its local id already points at its person, or it still waits
             # for review.
-            self.linker.count_unchanged(fields.get("local_student_id"))
-            birth = parse_date(
-                fields.get("birth_date", ""), source.dialect.date_formats
-            )
-            local_id = fields.get("local_student_id")
-            if birth and local_id:
-                self.validator.context.birth_dates[local_id] = birth
-        self.across.note(source.kind, fields, birth)
+            self.linker.count_unchanged(None if local_id is None else str(local_id))
+            birth = data.get("birth_date")
+            if isinstance(birth, str) and local_id:
+                self.validator.context.birth_dates[str(local_id)] = birth
+        return True
 
     def _reader_finding(self, finding: Finding) -> None:
         """Keep a reader's finding; a row-level error counts as a rejected record."""
@@ -706,6 +761,7 @@ class _SubmissionRun:
     ) -> None:
         counts = self.result.kind(record.kind)
         counts.read += 1
+        self.checked.add((record.kind.value, record.key))
         self.result.findings.extend(findings)
         if is_orphan(findings):
             counts.held += 1
@@ -716,6 +772,7 @@ class _SubmissionRun:
         else:
             counts.accepted += 1
             accepted.append(record)
+            self.accepted_keys.add((record.kind.value, record.key))
 
     def _reject(self, record: Record) -> None:
         self.result.kind(record.kind).rejected += 1

@@ -184,6 +184,29 @@ def test_fixed_file_resolves_the_warning(hub: Engine, tmp_path: Path) -> None:
     assert statuses == ["resolved"]
 
 
+def test_warning_comes_back_with_the_character(hub: Engine, tmp_path: Path) -> None:
+    student = SENT[STUDENT][0]
+    write_kind(tmp_path / "first", STUDENT, [{**student, "first_name": "A\x07na"}])
+    write_kind(tmp_path / "fixed", STUDENT, [student])
+    write_kind(tmp_path / "again", STUDENT, [{**student, "first_name": "A\x07na"}])
+
+    for folder in ("first", "fixed"):
+        submit(hub, SubmissionRequest(CHARTER, "sislink-csv", [tmp_path / folder]))
+    # The stored version was made from the first file's fields, so the row
+    # matches it, but the fixed file resolved that file's warning.
+    again = submit(hub, SubmissionRequest(CHARTER, "sislink-csv", [tmp_path / "again"]))
+
+    assert [(f.code, f.field) for f in again.findings] == [
+        ("control-character-removed", "firstName")
+    ]
+    assert again.kinds[STUDENT].unchanged == 1
+    with hub.connect() as connection:
+        statuses = connection.execute(
+            select(findings.c.status).order_by(findings.c.id)
+        ).scalars()
+        assert list(statuses) == ["resolved", "open"]
+
+
 def test_unchanged_student_birth_date_checks(hub: Engine, tmp_path: Path) -> None:
     student = {**SENT[STUDENT][0], "local_student_id": "S\x001"}
     # Twelfth grade at 11 years old: a grade-age-mismatch warning.

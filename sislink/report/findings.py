@@ -1,9 +1,11 @@
 """One submission's findings for the charter's data clerk: CSV, JSON or HTML.
 
 Every format lists one row per finding with the file, line, record kind and
-key, field, value, rule code, severity, message and fix, and whether a later
-submission resolved it. The HTML page groups the findings by rule with counts,
-worst first, so a clerk can fix one kind of problem at a time.
+key, field, value, rule code, severity, message and fix, and its status: open,
+resolved by a later submission (the problem is gone), or superseded by a later
+submission that reported the same problem again. The HTML page groups the
+findings by rule with counts, worst first, so a clerk can fix one kind of
+problem at a time.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ COLUMNS = (
     ("message", "message"),
     ("fix", "fix"),
     ("status", "status"),
-    ("resolved by submission", "resolved_submission_id"),
+    ("closed by submission", "resolved_submission_id"),
 )
 """Column headings of the CSV and HTML reports, with the findings column each shows."""
 

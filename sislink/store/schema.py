@@ -234,6 +234,9 @@ findings = Table(
     Index(None, "submission_id"),
     Index(None, "organization_id", "status"),
 )
+"""Problems each submission found. ``status`` is open, resolved or superseded
+(see ``sislink.store.submissions``), and ``resolved_submission_id`` names the
+submission that resolved or superseded the finding."""
 
 changes = Table(
     "changes",

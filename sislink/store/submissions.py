@@ -1,4 +1,11 @@
-"""Submissions' findings and quarantined records, and reading them back."""
+"""Submissions' findings and quarantined records, and reading them back.
+
+A finding is open until a later applied submission settles it
+(``settle_findings``): the submission resolves it when the problem is gone,
+and supersedes it when it reports the problem again. A held or rejected
+submission applies nothing and settles nothing, so a problem it reports
+again has two open findings until the next applied submission closes both.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,8 @@ from sqlalchemy import Connection, Row, func, insert, select, update
 
 from sislink.model import Finding, Provenance, RecordKind
 from sislink.model.records import JsonValue
+from sislink.store.bulk import in_list
+from sislink.store.history import CHUNK
 from sislink.store.schema import (
     findings,
     organizations,
@@ -18,6 +27,21 @@ from sislink.store.schema import (
     submission_files,
     submissions,
 )
+from sislink.validate.rules import (
+    IDENTIFIER_CONFLICT,
+    PRIMARY_ENROLLMENT_OVERLAP,
+    STATE_ID_ADDED,
+    STUDENT_REFERENCE_UNRESOLVED,
+)
+
+OPEN, RESOLVED, SUPERSEDED = "open", "resolved", "superseded"
+"""The statuses of a finding."""
+
+AFTER_RECORD_CHECKS = frozenset(
+    {IDENTIFIER_CONFLICT.code, STATE_ID_ADDED.code, PRIMARY_ENROLLMENT_OVERLAP.code}
+)
+"""Rules that run only on records the record checks accepted: linking a
+student to a person, and comparing an enrollment with other organizations'."""
 
 
 def store_rejected(
@@ -76,39 +100,171 @@ def store_findings(
     )
 
 
-def resolve_findings(
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """The records and kinds an applied submission carried, which decide the
+    earlier findings it settles."""
+
+    checked: set[tuple[str, str]]
+    """Kind and key of each record that the submission's checks ran on."""
+    accepted: set[tuple[str, str]]
+    """Records of ``checked`` that the record checks accepted, so that the
+    rules of ``AFTER_RECORD_CHECKS`` ran on them too."""
+    ended: set[tuple[str, str]]
+    """Records the submission ended, or whose removal its source sent."""
+    adopted: set[tuple[str, str]]
+    """Earlier orphans the submission applied because their student is known now."""
+    kinds: frozenset[str]
+    """Record kinds the submission's files carry."""
+
+    def evaluated(self, kind: str | None, record_key: str | None, code: str) -> bool:
+        """Return whether the rule ``code`` ran on what a finding is about,
+        or the submission ended the record it is about.
+
+        A finding about no record is about its kind, or about every kind
+        when it has none. An adopted orphan was not checked again, so only
+        its unresolved student reference counts as evaluated. A record the
+        checks ran on counts for each rule, also for one that skipped a
+        value that failed to parse: the finding is then about a value the
+        source no longer sends.
+        """
+        if record_key is None:
+            return kind is None or kind in self.kinds
+        if kind is None:
+            return False
+        record = (kind, record_key)
+        if record in self.ended:
+            return True
+        if code in AFTER_RECORD_CHECKS:
+            return record in self.accepted
+        if record in self.checked:
+            return True
+        return record in self.adopted and code == STUDENT_REFERENCE_UNRESOLVED.code
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """How many earlier open findings one submission resolved and superseded."""
+
+    resolved: int
+    superseded: int
+
+
+def open_finding_keys(
+    connection: Connection, organization_id: int
+) -> set[tuple[str, str]]:
+    """Return the kind and key of each record with an open finding."""
+    columns = findings.c
+    rows = connection.execute(
+        select(columns.kind, columns.record_key)
+        .where(
+            columns.organization_id == organization_id,
+            columns.status == OPEN,
+            columns.kind.is_not(None),
+            columns.record_key.is_not(None),
+        )
+        .distinct()
+    )
+    return {(kind, key) for kind, key in rows}
+
+
+def settle_findings(
     connection: Connection,
     organization_id: int,
     submission_id: int,
-    touched: set[tuple[str, str]],
-) -> int:
-    """Resolve an organization's earlier open findings that this submission settles.
+    raised: Sequence[Finding],
+    carried: Carried,
+) -> Settled:
+    """Close the earlier open findings that an applied submission settles.
 
-    A finding about a record is settled when the record is sent again (fixed,
-    or found again and recorded anew by this submission) or ended. A finding
-    about no record (a file that could not be read, a gap) is settled by any
-    later submission that is applied. Returns the number resolved.
+    Call it before the submission's own findings, ``raised``, are stored.
+    An earlier finding of a fact that ``raised`` reports again is
+    superseded, because the submission's own finding is that fact's open
+    finding from then on. An earlier finding of another fact is resolved
+    when its rule ran on what it is about and did not raise it again, or
+    when the submission ended its record (``Carried.evaluated``). Every
+    other finding stays open. Returns how many were resolved and superseded.
     """
     columns = findings.c
     rows = connection.execute(
-        select(columns.id, columns.kind, columns.record_key).where(
+        select(
+            columns.id,
+            columns.code,
+            columns.kind,
+            columns.record_key,
+            columns.field,
+            columns.value,
+            columns.source_file,
+        ).where(
             columns.organization_id == organization_id,
-            columns.status == "open",
+            columns.status == OPEN,
             columns.submission_id < submission_id,
         )
     )
-    settled = [
-        row.id
-        for row in rows
-        if row.record_key is None or (row.kind, row.record_key) in touched
-    ]
-    for start in range(0, len(settled), 1000):
-        connection.execute(
-            update(findings)
-            .where(columns.id.in_(settled[start : start + 1000]))
-            .values(status="resolved", resolved_submission_id=submission_id)
+    raised_facts = {_fact_of_finding(f) for f in raised}
+    superseded: list[int] = []
+    resolved: list[int] = []
+    for row in rows:
+        fact = _fact(
+            row.code, row.kind, row.record_key, row.field, row.value, row.source_file
         )
-    return len(settled)
+        if fact in raised_facts:
+            superseded.append(row.id)
+        elif carried.evaluated(row.kind, row.record_key, row.code):
+            resolved.append(row.id)
+    _close(connection, superseded, SUPERSEDED, submission_id)
+    _close(connection, resolved, RESOLVED, submission_id)
+    return Settled(len(resolved), len(superseded))
+
+
+Fact = tuple[str | None, ...]
+"""The parts of a finding that tell which problem it reports, so that two
+findings of the same problem, in one submission or in two, compare equal."""
+
+
+def _fact_of_finding(finding: Finding) -> Fact:
+    """Return the fact ``finding`` reports (see ``_fact``)."""
+    provenance = finding.provenance
+    return _fact(
+        finding.code,
+        finding.kind.value if finding.kind else None,
+        finding.record_key,
+        finding.field,
+        finding.value,
+        provenance.file if provenance else None,
+    )
+
+
+def _fact(
+    code: str,
+    kind: str | None,
+    record_key: str | None,
+    field: str | None,
+    value: str | None,
+    source_file: str | None,
+) -> Fact:
+    """Return the fact a finding reports.
+
+    A finding about a record reports a rule's verdict on one field of that
+    record, whatever value the field has now and wherever the record is in
+    the file. Findings about no record have no key, so their value and
+    file tell them apart.
+    """
+    if record_key is not None:
+        return (code, kind, record_key, field)
+    return (code, kind, None, field, value, source_file)
+
+
+def _close(
+    connection: Connection, ids: Sequence[int], status: str, submission_id: int
+) -> None:
+    statement = (
+        update(findings)
+        .where(in_list(connection, findings.c.id, "ids"))
+        .values(status=status, resolved_submission_id=submission_id)
+    )
+    for start in range(0, len(ids), CHUNK):
+        connection.execute(statement, {"ids": list(ids[start : start + CHUNK])})
 
 
 def submission_findings(connection: Connection, submission_id: int) -> list[Row[Any]]:

@@ -3,6 +3,10 @@
 The state kept is small per student: an identity (names and birth date) per
 local id, the local id of each plan, evaluation and service id, and each
 student's open primary school.
+
+A record sent unchanged skips the checks on its own values, but not these.
+The pipeline calls ``findings_for`` on it first, and ``remember`` only when
+that returns nothing, so a conflict the record is part of is still raised.
 """
 
 from __future__ import annotations
@@ -21,12 +25,35 @@ ID_FIELDS = {
     RecordKind.SERVICE: "service_id",
 }
 
+FIELDS_READ: dict[RecordKind, tuple[str, ...]] = {
+    RecordKind.STUDENT: (
+        "local_student_id",
+        "first_name",
+        "last_surname",
+        "birth_date",
+    ),
+    RecordKind.ENROLLMENT: (
+        "local_student_id",
+        "school_id",
+        "enrollment_status",
+        "exit_withdraw_date",
+    ),
+    **{kind: ("local_student_id", name) for kind, name in ID_FIELDS.items()},
+}
+"""The canonical fields the checks read, per kind. Other kinds are not checked."""
+
 Identity = tuple[str, str, str]
 """First name, last surname and birth date, casefolded and stripped."""
 
 
 class SubmissionChecks:
-    """Checks each record against the records of the same submission before it."""
+    """Checks each record against the records of the same submission before it.
+
+    NOTE: a conflict between two records is raised on the later one. When a
+    later submission sends the two in the other order, the finding can move
+    to the other record, and the earlier finding is then resolved though the
+    conflict remains.
+    """
 
     def __init__(self) -> None:
         self._identity_of: dict[str, Identity] = {}
@@ -35,7 +62,19 @@ class SubmissionChecks:
         self._primary_school_of: dict[str, str] = {}
 
     def check(self, record: Record) -> list[Finding]:
-        """Return the findings about ``record`` given the records seen so far."""
+        """Return the findings about ``record`` given the records seen so far,
+        and remember it for the records that follow."""
+        found = self.findings_for(record)
+        self.remember(record)
+        return found
+
+    def findings_for(self, record: Record) -> list[Finding]:
+        """Return the findings about ``record`` given the records seen so far.
+
+        It remembers nothing, so the pipeline can call it on a record before
+        it decides whether to check that record in full. It reads only the
+        fields of ``FIELDS_READ``.
+        """
         if record.kind is RecordKind.STUDENT:
             return self._student(record)
         if record.kind is RecordKind.ENROLLMENT:
@@ -44,24 +83,24 @@ class SubmissionChecks:
             return self._record_id(record)
         return []
 
-    def note(
-        self, kind: RecordKind, fields: Mapping[str, str], birth: str | None
-    ) -> None:
-        """Remember a record that is not checked (it is unchanged), as ``check`` would.
-
-        ``fields`` are the source text without control characters: names and
-        ids compare the same before and after normalization, which only trims
-        them. ``birth`` is a student's ISO birth date.
-        """
-        local_id = fields.get("local_student_id", "")
-        if kind is RecordKind.STUDENT:
-            identity = _identity_of_text(
-                fields.get("first_name"), fields.get("last_surname"), birth
-            )
-            self._identity_of.setdefault(local_id, identity)
+    def remember(self, record: Record) -> None:
+        """Remember ``record`` for the checks of the records that follow."""
+        data = record.data
+        local_id = str(data.get("local_student_id") or "")
+        if record.kind is RecordKind.STUDENT:
+            if local_id in self._identity_of:
+                return  # a repeat, or a second child under this local id
+            identity = _identity(record)
+            self._identity_of[local_id] = identity
             self._local_id_of.setdefault(identity, local_id)
-        elif kind in ID_FIELDS and fields.get(ID_FIELDS[kind]):
-            self._owner_of.setdefault((kind, fields[ID_FIELDS[kind]]), local_id)
+        elif record.kind is RecordKind.ENROLLMENT:
+            if _open_primary(data):
+                school = str(data.get("school_id") or "")
+                self._primary_school_of.setdefault(local_id, school)
+        elif record.kind in ID_FIELDS:
+            record_id = data.get(ID_FIELDS[record.kind])
+            if record_id:
+                self._owner_of.setdefault((record.kind, str(record_id)), local_id)
 
     def _student(self, record: Record) -> list[Finding]:
         local_id = str(record.data.get("local_student_id") or "")
@@ -78,8 +117,7 @@ class SubmissionChecks:
                     detail="their names or birth dates differ",
                 )
             ]
-        self._identity_of[local_id] = identity
-        other = self._local_id_of.setdefault(identity, local_id)
+        other = self._local_id_of.get(identity, local_id)
         if other != local_id and all(identity):
             return [
                 finding(
@@ -90,11 +128,11 @@ class SubmissionChecks:
 
     def _enrollment(self, record: Record) -> list[Finding]:
         data = record.data
-        if data.get("enrollment_status") != PRIMARY or data.get("exit_withdraw_date"):
+        if not _open_primary(data):
             return []
         local_id = str(data.get("local_student_id") or "")
         school = str(data.get("school_id") or "")
-        other = self._primary_school_of.setdefault(local_id, school)
+        other = self._primary_school_of.get(local_id, school)
         if other == school:
             return []
         found = finding(
@@ -108,12 +146,18 @@ class SubmissionChecks:
         if not record_id:
             return []
         local_id = str(record.data.get("local_student_id") or "")
-        owner = self._owner_of.setdefault((record.kind, str(record_id)), local_id)
+        owner = self._owner_of.get((record.kind, str(record_id)), local_id)
         if owner == local_id:
             return []
         return [
             finding(rules.RECORD_ID_REUSED, record, name, first=owner, second=local_id)
         ]
+
+
+def _open_primary(data: Mapping[str, object]) -> bool:
+    return data.get("enrollment_status") == PRIMARY and not data.get(
+        "exit_withdraw_date"
+    )
 
 
 def _identity(record: Record) -> Identity:

@@ -2,7 +2,9 @@
 
 One submission trips every rule at once. The mass-change guard holds back a
 snapshot that would withdraw too much. A later submission resolves the
-findings it fixes, and the reports and commands show all of it.
+findings it fixes and supersedes those it raises again, so each problem has
+one open finding, and the reports and commands show all of it. A record
+sent again unchanged is checked again while it has an open finding.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from typer.testing import CliRunner
 
+from sislink import pipeline
 from sislink.cli import app
+from sislink.compliance.measures import compute_measures
 from sislink.formats.sislink_csv import write_kind
 from sislink.held import confirm_held, discard_held
 from sislink.model import RecordKind
 from sislink.pipeline import SubmissionRequest, submit
-from sislink.store.organizations import add_organization
+from sislink.report.findings import render_findings
+from sislink.store.organizations import add_organization, get_organization
 from sislink.store.schema import changes, findings, record_versions, submissions
 
 DISTRICT, CHARTER = "1964733", "2000000"
@@ -548,3 +553,403 @@ def test_unreadable_row_ends_nothing_of_its_kind(hub: Engine, tmp_path: Path) ->
     assert codes == ["row-width-mismatch", "ending-withheld"]
     assert result.kinds[STUDENT].ended == 0
     assert current_count(hub, STUDENT) == 2
+
+
+# How later submissions close earlier findings.
+
+SHORT_STATE_ID = "state-student-id-short"
+
+
+def statuses(engine: Engine, submission_id: int) -> list[tuple[Any, ...]]:
+    """Return (code, record key, status, closing submission) of a submission's
+    findings, in the order they were stored."""
+    columns = findings.c
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                columns.code,
+                columns.record_key,
+                columns.status,
+                columns.resolved_submission_id,
+            )
+            .where(columns.submission_id == submission_id)
+            .order_by(columns.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def open_findings(engine: Engine, code: str) -> list[tuple[Any, ...]]:
+    """Return (submission, record key, value) of every open finding of ``code``."""
+    columns = findings.c
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(columns.submission_id, columns.record_key, columns.value)
+            .where(columns.code == code, columns.status == "open")
+            .order_by(columns.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_unchanged_warning_record_stays_open(hub: Engine, tmp_path: Path) -> None:
+    sent = {STUDENT: [student("S1"), student("S2", state_student_id="12345")]}
+    first = run(hub, write(tmp_path / "first", sent))
+    before = change_count(hub)
+    # A new student makes the files differ, so every row is read again.
+    sent[STUDENT].append(student("S3"))
+    again = run(hub, write(tmp_path / "again", sent))
+
+    assert statuses(hub, first.submission_id) == [
+        (SHORT_STATE_ID, "S2", "superseded", again.submission_id)
+    ]
+    assert statuses(hub, again.submission_id) == [(SHORT_STATE_ID, "S2", "open", None)]
+    assert open_findings(hub, SHORT_STATE_ID) == [(again.submission_id, "S2", "12345")]
+    counts = again.kinds[STUDENT]
+    assert (counts.unchanged, counts.inserted, counts.updated) == (2, 1, 0)
+    assert change_count(hub) == before + 1
+
+
+def test_data_quality_counts_unchanged_warning(hub: Engine, tmp_path: Path) -> None:
+    sent = {STUDENT: [student("S1"), student("S2", state_student_id="12345")]}
+    run(hub, write(tmp_path / "first", sent))
+    sent[STUDENT].append(student("S3"))
+    run(hub, write(tmp_path / "again", sent))
+
+    with hub.connect() as connection:
+        charter = get_organization(connection, CHARTER)
+        measures = compute_measures(connection, datetime.now(UTC).date())
+    quality = measures.quality[charter.id]
+    assert quality.submissions == 2
+    assert quality.open_errors == 0
+    assert quality.open_warnings == 1
+
+
+def test_resent_files_keep_findings_open(hub: Engine, tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "s", {STUDENT: [student("S1"), student("S2", state_student_id="1")]}
+    )
+    first = run(hub, folder)
+    again = run(hub, folder)
+
+    assert again.findings == []
+    assert statuses(hub, first.submission_id) == [(SHORT_STATE_ID, "S2", "open", None)]
+    assert statuses(hub, again.submission_id) == []
+
+
+def test_fixed_record_resolves_its_warning(hub: Engine, tmp_path: Path) -> None:
+    bad = {STUDENT: [student("S1"), student("S2", state_student_id="12345")]}
+    first = run(hub, write(tmp_path / "first", bad))
+    fixed = {STUDENT: [student("S1"), student("S2", state_student_id="0000012345")]}
+    second = run(hub, write(tmp_path / "second", fixed))
+
+    assert statuses(hub, first.submission_id) == [
+        (SHORT_STATE_ID, "S2", "resolved", second.submission_id)
+    ]
+    # A new state student id is a fact of its own.
+    assert [f.code for f in second.findings] == ["state-student-id-changed"]
+    assert open_findings(hub, SHORT_STATE_ID) == []
+
+
+def test_changed_bad_record_keeps_one_open(hub: Engine, tmp_path: Path) -> None:
+    bad = {STUDENT: [student("S1"), student("S2", state_student_id="12345")]}
+    first = run(hub, write(tmp_path / "first", bad))
+    still_bad = {
+        STUDENT: [
+            student("S1"),
+            student("S2", state_student_id="123", last_surname="Ro"),
+        ]
+    }
+    second = run(hub, write(tmp_path / "second", still_bad))
+
+    assert second.kinds[STUDENT].updated == 1
+    assert statuses(hub, first.submission_id) == [
+        (SHORT_STATE_ID, "S2", "superseded", second.submission_id)
+    ]
+    assert open_findings(hub, SHORT_STATE_ID) == [(second.submission_id, "S2", "123")]
+
+
+def test_rejected_record_keeps_one_open_error(hub: Engine, tmp_path: Path) -> None:
+    bad = {STUDENT: [student("S1"), student("S2", birth_date="2016-13-01")]}
+    first = run(hub, write(tmp_path / "first", bad))
+    bad[STUDENT].append(student("S3"))
+    unchanged = run(hub, write(tmp_path / "unchanged", bad))
+    bad[STUDENT][1] = student("S2", birth_date="2016-14-01")
+    changed = run(hub, write(tmp_path / "changed", bad))
+
+    for result in (first, unchanged, changed):
+        assert result.kinds[STUDENT].rejected == 1
+    assert statuses(hub, first.submission_id) == [
+        ("date-invalid", "S2", "superseded", unchanged.submission_id)
+    ]
+    assert statuses(hub, unchanged.submission_id) == [
+        ("date-invalid", "S2", "superseded", changed.submission_id)
+    ]
+    assert open_findings(hub, "date-invalid") == [
+        (changed.submission_id, "S2", "2016-14-01")
+    ]
+
+
+def test_left_out_record_resolves_its_finding(hub: Engine, tmp_path: Path) -> None:
+    both = {STUDENT: [student("S1"), student("S2", state_student_id="12345")]}
+    first = run(hub, write(tmp_path / "first", both))
+    second = run(hub, write(tmp_path / "second", {STUDENT: [student("S1")]}))
+
+    assert second.kinds[STUDENT].ended == 1
+    assert statuses(hub, first.submission_id) == [
+        (SHORT_STATE_ID, "S2", "resolved", second.submission_id)
+    ]
+
+
+def test_repeated_key_settles_by_its_rows(hub: Engine, tmp_path: Path) -> None:
+    twice = {STUDENT: [student("S1"), student("S1")]}
+    first = run(hub, write(tmp_path / "first", twice))
+    twice[STUDENT].append(student("S2"))
+    again = run(hub, write(tmp_path / "again", twice))
+    once = run(hub, write(tmp_path / "once", {STUDENT: [student("S1"), student("S2")]}))
+
+    assert again.kinds[STUDENT].unchanged == 1
+    assert statuses(hub, first.submission_id) == [
+        ("key-duplicate", "S1", "superseded", again.submission_id)
+    ]
+    assert statuses(hub, again.submission_id) == [
+        ("key-duplicate", "S1", "resolved", once.submission_id)
+    ]
+    assert once.findings == []
+
+
+def test_unchanged_pair_keeps_one_child_finding(hub: Engine, tmp_path: Path) -> None:
+    # S2 has S1's name and birth date: probably one child entered twice.
+    pair = {STUDENT: [student("S1"), student("S2", first_name="KidS1")]}
+    first = run(hub, write(tmp_path / "first", pair))
+    pair[STUDENT].append(student("S3"))
+    again = run(hub, write(tmp_path / "again", pair))
+    pair[STUDENT][1] = student("S2")
+    renamed = run(hub, write(tmp_path / "renamed", pair))
+
+    assert statuses(hub, first.submission_id) == [
+        ("local-ids-one-child", "S2", "superseded", again.submission_id)
+    ]
+    assert statuses(hub, again.submission_id) == [
+        ("local-ids-one-child", "S2", "resolved", renamed.submission_id)
+    ]
+    assert again.kinds[STUDENT].unchanged == 2
+    assert renamed.findings == []
+
+
+def test_unchanged_enrollments_keep_primary_twice(hub: Engine, tmp_path: Path) -> None:
+    sent = {
+        RecordKind.ORGANIZATION: organizations_rows(),
+        STUDENT: [student("S1")],
+        ENROLLMENT: [
+            enrollment("S1"),
+            enrollment("S1", OTHER_SCHOOL, entry_date="2026-09-01"),
+        ],
+    }
+    first = run(hub, write(tmp_path / "first", sent))
+    sent[STUDENT].append(student("S2"))
+    again = run(hub, write(tmp_path / "again", sent))
+
+    twice = "primary-enrollment-twice"
+    key = f"S1|{OTHER_SCHOOL}|2026-09-01"
+    assert statuses(hub, first.submission_id) == [
+        (twice, key, "superseded", again.submission_id)
+    ]
+    assert open_findings(hub, twice) == [(again.submission_id, key, OTHER_SCHOOL)]
+    assert again.kinds[ENROLLMENT].unchanged == 2
+
+
+def test_new_enrollment_meets_unchanged_one(hub: Engine, tmp_path: Path) -> None:
+    sent = {
+        RecordKind.ORGANIZATION: organizations_rows(),
+        STUDENT: [student("S1")],
+        ENROLLMENT: [enrollment("S1")],
+    }
+    run(hub, write(tmp_path / "first", sent))
+    # The student moved, and the first school did not exit them. The new
+    # enrollment comes first in the file.
+    moved = enrollment("S1", OTHER_SCHOOL, entry_date="2026-09-01")
+    sent[ENROLLMENT].insert(0, moved)
+    second = run(hub, write(tmp_path / "second", sent))
+
+    found = [(f.code, f.record_key) for f in second.findings]
+    assert found == [("primary-enrollment-twice", f"S1|{OTHER_SCHOOL}|2026-09-01")]
+    assert second.kinds[ENROLLMENT].unchanged == 1
+    assert second.kinds[ENROLLMENT].inserted == 1
+
+
+def test_unchanged_plan_reusing_an_id_is_rejected(
+    hub: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = {STUDENT: [student("S1"), student("S2")], PLAN: [plan("S1", "P1")]}
+    run(hub, write(tmp_path / "first", sent))
+    # One record per batch: S2's new plan is checked before S1's unchanged
+    # plan is read, so the id is taken when the unchanged plan comes.
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", 1)
+    sent[PLAN].insert(0, plan("S2", "P1"))
+    second = run(hub, write(tmp_path / "second", sent))
+
+    found = [(f.code, f.record_key) for f in second.findings]
+    assert found == [("record-id-reused", "S1|P1")]
+    counts = second.kinds[PLAN]
+    assert (counts.inserted, counts.rejected, counts.unchanged) == (1, 1, 0)
+    with hub.connect() as connection:
+        current = connection.execute(
+            select(record_versions.c.record_key).where(
+                record_versions.c.kind == PLAN.value,
+                record_versions.c.valid_to_submission_id.is_(None),
+            )
+        )
+        assert sorted(current.scalars()) == ["S1|P1", "S2|P1"]
+
+
+def test_birth_date_fix_resolves_grade_warning(hub: Engine, tmp_path: Path) -> None:
+    # Twelfth grade at 10 years old on September 1: a grade-age mismatch.
+    sent = {
+        RecordKind.ORGANIZATION: organizations_rows(),
+        STUDENT: [student("S1")],
+        ENROLLMENT: [enrollment("S1", entry_grade_level="12")],
+    }
+    first = run(hub, write(tmp_path / "first", sent))
+    sent[STUDENT].append(student("S2"))
+    again = run(hub, write(tmp_path / "again", sent))
+    sent[STUDENT][0] = student("S1", birth_date="2009-05-10")
+    fixed = run(hub, write(tmp_path / "fixed", sent))
+
+    mismatch = "grade-age-mismatch"
+    key = f"S1|{SCHOOL}|2026-08-19"
+    assert statuses(hub, first.submission_id) == [
+        (mismatch, key, "superseded", again.submission_id)
+    ]
+    assert statuses(hub, again.submission_id) == [
+        (mismatch, key, "resolved", fixed.submission_id)
+    ]
+    assert fixed.kinds[ENROLLMENT].unchanged == 1
+    assert fixed.findings == []
+
+
+def broken_students(folder: Path) -> Path:
+    """Write S1 and a row that cannot be read, which ends no student."""
+    write(folder, {STUDENT: [student("S1")]})
+    path = folder / "students.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "S2,only,three\n", encoding="utf-8"
+    )
+    return folder
+
+
+def test_file_finding_raised_again_is_superseded(hub: Engine, tmp_path: Path) -> None:
+    run(hub, write(tmp_path / "full", {STUDENT: [student("S1"), student("S2")]}))
+    broken = run(hub, broken_students(tmp_path / "broken"))
+    again = run(hub, broken_students(tmp_path / "again"))
+    fixed = run(
+        hub, write(tmp_path / "fixed", {STUDENT: [student("S1"), student("S2")]})
+    )
+
+    assert statuses(hub, broken.submission_id) == [
+        ("row-width-mismatch", None, "superseded", again.submission_id),
+        ("ending-withheld", None, "superseded", again.submission_id),
+    ]
+    assert statuses(hub, again.submission_id) == [
+        ("row-width-mismatch", None, "resolved", fixed.submission_id),
+        ("ending-withheld", None, "resolved", fixed.submission_id),
+    ]
+
+
+def test_file_finding_waits_for_its_kind(hub: Engine, tmp_path: Path) -> None:
+    run(hub, write(tmp_path / "full", {STUDENT: [student("S1"), student("S2")]}))
+    broken = run(hub, broken_students(tmp_path / "broken"))
+    plans = run(hub, write(tmp_path / "plans", {PLAN: [plan("S1", "P1")]}))
+
+    assert plans.status == "committed"
+    assert plans.kinds[PLAN].inserted == 1
+    assert statuses(hub, broken.submission_id) == [
+        ("row-width-mismatch", None, "open", None),
+        ("ending-withheld", None, "open", None),
+    ]
+
+
+def test_unlinked_record_keeps_link_warning(hub: Engine, tmp_path: Path) -> None:
+    first_id, second_id = "1111111111", "2222222222"
+    run(
+        hub,
+        write(
+            tmp_path / "first", {STUDENT: [student("S1", state_student_id=first_id)]}
+        ),
+    )
+    moved = run(
+        hub,
+        write(
+            tmp_path / "moved", {STUDENT: [student("S1", state_student_id=second_id)]}
+        ),
+    )
+    # The student is rejected before linking, so the link warning cannot be
+    # raised again, and it stays open.
+    broken = student("S1", state_student_id=second_id, birth_date="2016-13-01")
+    rejected = run(hub, write(tmp_path / "rejected", {STUDENT: [broken]}))
+    fixed = run(
+        hub,
+        write(
+            tmp_path / "fixed", {STUDENT: [student("S1", state_student_id=second_id)]}
+        ),
+    )
+
+    changed = "state-student-id-changed"
+    assert [f.code for f in moved.findings] == [changed]
+    assert rejected.kinds[STUDENT].rejected == 1
+    assert statuses(hub, moved.submission_id) == [
+        (changed, "S1", "resolved", fixed.submission_id)
+    ]
+    assert statuses(hub, rejected.submission_id) == [
+        ("date-invalid", "S1", "resolved", fixed.submission_id)
+    ]
+    assert fixed.findings == []
+
+
+def test_adopted_orphan_keeps_other_findings(hub: Engine, tmp_path: Path) -> None:
+    early = {
+        RecordKind.ORGANIZATION: organizations_rows(),
+        ENROLLMENT: [enrollment("S1", entry_grade_level="05\x07")],
+    }
+    orphan = run(hub, write(tmp_path / "early", early))
+    later = run(hub, write(tmp_path / "later", {STUDENT: [student("S1")]}))
+
+    key = f"S1|{SCHOOL}|2026-08-19"
+    assert orphan.kinds[ENROLLMENT].held == 1
+    assert later.kinds[ENROLLMENT].inserted == 1
+    # The enrollment was applied as sent then, control character and all.
+    assert statuses(hub, orphan.submission_id) == [
+        ("control-character-removed", key, "open", None),
+        ("student-reference-unresolved", key, "resolved", later.submission_id),
+    ]
+
+
+def test_rejected_submission_settles_nothing(hub: Engine, tmp_path: Path) -> None:
+    bad = {STUDENT: [student("S1"), student("S2", state_student_id="12345")]}
+    first = run(hub, write(tmp_path / "first", bad))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "students.csv").write_bytes(b"")
+    rejected = run(hub, empty)
+    bad[STUDENT].append(student("S3"))
+    again = run(hub, write(tmp_path / "again", bad))
+
+    assert rejected.status == "rejected"
+    assert statuses(hub, first.submission_id) == [
+        (SHORT_STATE_ID, "S2", "superseded", again.submission_id)
+    ]
+    assert statuses(hub, rejected.submission_id) == [
+        ("file-unreadable", None, "resolved", again.submission_id)
+    ]
+
+
+def test_findings_report_names_the_closing_one(hub: Engine, tmp_path: Path) -> None:
+    sent = {STUDENT: [student("S1"), student("S2", state_student_id="12345")]}
+    first = run(hub, write(tmp_path / "first", sent))
+    sent[STUDENT].append(student("S3"))
+    again = run(hub, write(tmp_path / "again", sent))
+
+    with hub.connect() as connection:
+        lines = render_findings(connection, first.submission_id, "csv").splitlines()
+        html = render_findings(connection, first.submission_id, "html")
+    assert lines[0].endswith(",status,closed by submission")
+    assert lines[1].endswith(f",superseded,{again.submission_id}")
+    assert "superseded" in html
