@@ -68,22 +68,31 @@ def hub(engine: Engine) -> Engine:
     return engine
 
 
-def write_with_nul(folder: Path, file_format: str) -> set[str]:
-    """Write ``SENT`` in ``file_format`` with a NUL inside the surname Ruiz.
+def write_with_surname(folder: Path, file_format: str, surname: str) -> set[str]:
+    """Write ``SENT`` in ``file_format`` with ``surname`` in place of Ruiz.
 
-    JSON files get the escape ``\\u0000``, other files the byte. Returns the
-    names of the files that carry the surname.
+    JSON files get the surname's control characters as ``\\u`` escapes,
+    other files as bytes. Returns the names of the files that carry the
+    surname.
     """
     paths = get_writer(file_format)(folder, lambda kind: iter(SENT.get(kind, [])))
     changed = set()
     for path in paths:
         content = path.read_bytes()
         if b"Ruiz" in content:
-            nul = b"\\u0000" if path.suffix == ".json" else b"\x00"
-            path.write_bytes(content.replace(b"Ruiz", b"Ru" + nul + b"iz"))
+            if path.suffix == ".json":
+                written = json.dumps(surname)[1:-1].encode()
+            else:
+                written = surname.encode()
+            path.write_bytes(content.replace(b"Ruiz", written))
             changed.add(path.name)
     assert changed, f"{file_format} wrote no surname"
     return changed
+
+
+def write_with_nul(folder: Path, file_format: str) -> set[str]:
+    """Write ``SENT`` in ``file_format`` with a NUL inside the surname Ruiz."""
+    return write_with_surname(folder, file_format, "Ru\x00iz")
 
 
 def texts(value: object) -> Iterator[str]:
@@ -147,6 +156,33 @@ def test_nul_in_every_format_is_removed(
         assert "U+0000" in found.message
     assert [s["last_surname"] for s in current_students(hub)] == ["Ruiz"]
     assert_no_nul_stored(hub)
+
+
+# The C0 control characters that str.strip() takes for whitespace.
+EDGE_CONTROL_CHARACTERS = "\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_edge_control_characters_reported(
+    hub: Engine, tmp_path: Path, file_format: str
+) -> None:
+    surname = f"{EDGE_CONTROL_CHARACTERS} Ruiz {EDGE_CONTROL_CHARACTERS[::-1]}"
+    changed = write_with_surname(tmp_path / "sent", file_format, surname)
+
+    result = submit(hub, SubmissionRequest(CHARTER, file_format, [tmp_path / "sent"]))
+
+    assert result.status == "committed"
+    removed = [f for f in result.findings if f.code == "control-character-removed"]
+    assert removed
+    for found in removed:
+        assert found.field == "lastSurname"
+        assert found.provenance is not None
+        assert found.provenance.file in changed
+        assert found.message.startswith(
+            "lastSurname contained the control characters U+000B, U+000C, "
+            "U+001C, U+001D, U+001E and U+001F; the value is stored without them"
+        )
+    assert [s["last_surname"] for s in current_students(hub)] == ["Ruiz"]
 
 
 def test_nul_in_edfi_xml_rejects_the_file(hub: Engine, tmp_path: Path) -> None:

@@ -43,6 +43,8 @@ TROUBLE = st.sampled_from(
         b"{",
         b"1.23457E+09",
         b"0/0/0000",
+        b"\x0b",
+        b"\x1f",
     ]
 )
 CONTENT = st.lists(st.one_of(st.binary(max_size=40), TROUBLE), max_size=30).map(

@@ -919,3 +919,19 @@ def test_roster_load_from_senr_and_sinf(url: str, tmp_path: Path) -> None:
     data = stored(url)
     assert data["student"]["000101"]["state_student_id"] == "0012345678"
     assert data["student"]["000101"]["first_name"] == "José"
+
+
+def test_edge_control_characters(tmp_path: Path) -> None:
+    senr = _replace(GOOD_SENR, "1.10", "\x1fAna\x0b")
+    path = write(tmp_path, "SENR.txt", ["\x0c" + senr])
+
+    items = read_all(path)
+
+    assert findings(items) == []
+    [student] = records(items, STUDENT)
+    assert student.fields["first_name"] == "\x1fAna\x0b"
+    record, problems = normalize(student)
+    assert record.data["first_name"] == "Ana"
+    assert [(p.code, p.field) for p in problems] == [
+        ("control-character-removed", "firstName")
+    ]

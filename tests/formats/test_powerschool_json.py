@@ -269,3 +269,23 @@ def test_random_students_never_raise(tmp_path: Path, students: list[Any]) -> Non
         assert isinstance(item, SourceRecord | Finding | Skipped)
         if isinstance(item, SourceRecord):
             normalize(item)
+
+
+def test_edge_control_characters(tmp_path: Path) -> None:
+    student = {
+        **STUDENT,
+        "name": {"first_name": "\x0bEva", "last_name": "Ruiz"},
+        "school_enrollment": {
+            **STUDENT["school_enrollment"],
+            "enroll_status_code": "-1\x1f",
+        },
+    }
+    pre_registered = read_all(write_json(tmp_path, [student], "students-1.json"))
+    del student["school_enrollment"]
+    read = read_all(write_json(tmp_path, [student], "students-2.json"))
+
+    # A status code steers reading, so its edges are stripped.
+    assert [type(item) for item in pre_registered] == [Skipped, Skipped]
+    [record] = records(read, RecordKind.STUDENT)
+    assert record.fields["first_name"] == "\x0bEva"
+    assert [p.code for p in normalize(record)[1]] == ["control-character-removed"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from sislink.model import (
     SourceDialect,
     SourceRecord,
 )
+from sislink.model.characters import TRIMMED, trim
 from sislink.model.codes import CODE_SETS
 from sislink.model.crosswalks import Crosswalk
 from sislink.normalize import (
@@ -205,6 +207,8 @@ def test_double_encoded_name_is_stored_with_warning() -> None:
 # carriage return (U+000D).
 REMOVED = [chr(code) for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)]
 KEPT = ["\t", "\n", "\r", "\x7f", "\x85", "\x9b", "\u2028"]
+# The C0 control characters that str.isspace() accepts.
+EDGE_CONTROL_CHARACTERS = "\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 @pytest.mark.parametrize("character", REMOVED, ids=lambda c: f"U+{ord(c):04X}")
@@ -227,6 +231,38 @@ def test_control_character_removed_with_warning(character: str) -> None:
     )
     assert "Ru" not in found.message + found.fix
     assert "export" in found.fix
+
+
+def test_trimmed_characters_are_whitespace() -> None:
+    whitespace = {
+        chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()
+    }
+
+    assert set(TRIMMED) == whitespace - set(EDGE_CONTROL_CHARACTERS)
+    assert set(EDGE_CONTROL_CHARACTERS) <= whitespace
+
+
+@pytest.mark.parametrize(
+    "character", EDGE_CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}"
+)
+def test_trim_keeps_control_characters(character: str) -> None:
+    assert trim(f" {character} Ana\u00a0\t") == f"{character} Ana"
+    assert trim(f"\u3000Ana {character}\n") == f"Ana {character}"
+    assert trim(character) == character
+
+
+@pytest.mark.parametrize(
+    "character", EDGE_CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}"
+)
+def test_edge_control_character_warned(character: str) -> None:
+    record, findings = normalize(
+        student(SourceDialect("test"), last_surname=trim(f"{character}Ruiz "))
+    )
+
+    assert record.data["last_surname"] == "Ruiz"
+    assert [(f.code, f.field) for f in findings] == [
+        ("control-character-removed", "lastSurname")
+    ]
 
 
 @pytest.mark.parametrize("character", KEPT, ids=lambda c: f"U+{ord(c):04X}")

@@ -47,6 +47,7 @@ from sislink.model import (
     SourceDialect,
     SourceRecord,
 )
+from sislink.model.characters import trim
 from sislink.normalize import normalize
 from sislink.validate import rules
 
@@ -259,7 +260,7 @@ def _check_row(path: Path, row: TextRow) -> tuple[FileLayout | None, Finding | N
 
     Blank lines have neither a layout nor a finding.
     """
-    if not any(cell.strip() for cell in row.cells):
+    if not any(trim(cell) for cell in row.cells):
         return None, None
     provenance = Provenance(path.name, row.line)
     record_type = row.cells[0].strip()

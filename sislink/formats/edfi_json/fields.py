@@ -30,6 +30,7 @@ from sislink.formats.edfi_json.resources import (
     STUDENTS,
 )
 from sislink.formats.guardians import GuardianName
+from sislink.model.characters import trim
 
 Path = tuple[str, ...]
 
@@ -150,7 +151,7 @@ class Extractor:
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, str):
-            return value.strip() or None
+            return trim(value) or None
         if isinstance(value, int | Decimal | float):
             return str(value)
         self.problems.append(f"{'.'.join(path)} is an object or array, not a value")

@@ -17,6 +17,7 @@ from sislink.model import (
     SourceDialect,
     SourceRecord,
 )
+from sislink.model.characters import trim
 from sislink.validate import rules
 
 
@@ -174,7 +175,7 @@ class _FileReading:
             )
 
     def _row(self, row: TextRow) -> Iterator[ReadItem]:
-        if not any(cell.strip() for cell in row.cells):
+        if not any(trim(cell) for cell in row.cells):
             return
         provenance = Provenance(self.path.name, row.line)
         if len(row.cells) != self.width:
@@ -203,7 +204,7 @@ class _FileReading:
 
     def _cell(self, row: TextRow, column: str) -> str:
         position = self.positions.get(column_key(column))
-        return "" if position is None else row.cells[position].strip()
+        return "" if position is None else trim(row.cells[position])
 
 
 def _own_columns(file_map: FileMap) -> dict[RecordKind, list[str]]:

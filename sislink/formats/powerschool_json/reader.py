@@ -20,6 +20,7 @@ from sislink.formats.base import Reader, ReadItem, check_readable, file_error
 from sislink.formats.powerschool_json import layout
 from sislink.formats.powerschool_json.errors import json_error
 from sislink.model import Provenance, RecordKind, Skipped, SourceRecord
+from sislink.model.characters import trim
 from sislink.validate import rules
 
 STUDENT_PREFIXES = frozenset(
@@ -148,7 +149,8 @@ def _items(path: Path, index: int, student: Any) -> Iterator[ReadItem]:
     if dcid:
         element += f" (id {dcid})"
     provenance = Provenance(path.name, element=element)
-    if _text(_at(student, layout.ENROLL_STATUS_CODE)) == layout.PRE_REGISTERED:
+    status = _text(_at(student, layout.ENROLL_STATUS_CODE)).strip()
+    if status == layout.PRE_REGISTERED:
         for kind in layout.FIELDS:
             yield Skipped(kind, provenance, layout.SKIP_REASON)
         return
@@ -182,4 +184,4 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, Decimal):
         return str(value)
-    return str(value).strip()
+    return trim(str(value))
