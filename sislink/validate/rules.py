@@ -92,10 +92,12 @@ ENCODING_INVALID = _rule(
     "encoding-invalid",
     E,
     "the line is not valid {encoding}: byte {byte} at byte offset {offset} of "
-    "the file; the line was not read",
+    "the file, {place}. The line was not read, and its text is left out of "
+    "this message",
     "re-export the file as {encoding}, or declare the encoding the system "
     "really writes (Windows tools often write cp1252)",
-    HUB + "; no byte is replaced or dropped silently",
+    HUB + "; no byte is replaced or dropped silently, and a line's text may "
+    "contain a student's name, birth date and identifiers",
 )
 TEXT_DOUBLE_ENCODED = _rule(
     "text-double-encoded",
@@ -588,9 +590,10 @@ CALPADS_SOURCE = "CALPADS File Specifications (California Department of Educatio
 CALPADS_RECORD_TYPE_UNKNOWN = _rule(
     "calpads-record-type-unknown",
     E,
-    "the line's record type {value!r} is not one of {known}; the line was not read",
-    "check that the file is a CALPADS extract and that the first field of "
-    "every line is its record type code",
+    "{detail}. Every line starts with one of the record type codes {known}. "
+    "The line was not read, and its text is left out of this message",
+    "check that the file is a CALPADS extract, caret (^) delimited, and that "
+    "the first field of every line is its record type code",
     CALPADS_SOURCE + ": the first field of every line is its record type code",
 )
 CALPADS_FIELD_COUNT_MISMATCH = _rule(
@@ -640,7 +643,8 @@ COLUMNS_UNMAPPED = _rule(
 JSON_STUDENT_INVALID = _rule(
     "json-student-invalid",
     E,
-    "a student entry is not a JSON object but {value!r}",
+    "a student entry is a JSON {json_type}, not an object, so it was not read. "
+    "Its value is left out of this message",
     "send each student as an object, as the PowerSchool /ws/v1 API returns it",
     "PowerSchool /ws/v1 students.student payload",
     (RecordKind.STUDENT,),

@@ -60,8 +60,69 @@ def test_invalid_bytes_name_line_and_offset(tmp_path: Path) -> None:
     assert finding.provenance == Provenance("students.csv", 3)
     assert "0xE9" in finding.message
     assert "offset 19" in finding.message
-    assert finding.value == "2,Jos\\xe9"
+    assert "in column 'name'" in finding.message
+    assert finding.field == "name"
+    assert finding.value is None
+    assert "Jos" not in finding.message + finding.fix
     assert [r.line for r in rows if isinstance(r, TextRow)] == [1, 2, 4]
+
+
+def test_invalid_bytes_without_header(tmp_path: Path) -> None:
+    path = write(tmp_path, b'1,"Ruiz, Ana",2015-03-04\n2,Jos\xe9,2015-05-06\n')
+
+    rows = rows_of(path, TextFormat(header=False))
+
+    (finding,) = [r for r in rows if isinstance(r, Finding)]
+    assert finding.provenance == Provenance("students.csv", 2)
+    assert "in field 2 of the line" in finding.message
+    assert finding.field is None
+    assert finding.value is None
+
+
+def test_invalid_bytes_after_quoted_comma(tmp_path: Path) -> None:
+    path = write(tmp_path, b'id,name,city\n1,"Ruiz, Ana",Mont\xe9\n')
+
+    (finding,) = [r for r in rows_of(path) if isinstance(r, Finding)]
+
+    assert finding.field == "city"
+    assert "Ruiz" not in finding.message
+
+
+def test_invalid_bytes_in_continued_value(tmp_path: Path) -> None:
+    path = write(tmp_path, b'id,note\n1,"first line\nJos\xe9, second"\n2,plain\n')
+
+    rows = rows_of(path)
+
+    # Without line 3 the quoted value never closes, so the row is unparsable too.
+    finding, unparsable = [r for r in rows if isinstance(r, Finding)]
+    assert unparsable.code == "row-unparsable"
+    assert finding.code == "encoding-invalid"
+    assert finding.provenance == Provenance("students.csv", 3)
+    assert "in a quoted value continued from the line before" in finding.message
+    assert finding.field is None
+    assert "Jos" not in finding.message
+
+
+def test_invalid_bytes_named_by_line_layout(tmp_path: Path) -> None:
+    path = write(tmp_path, b"SENR^A^Jos\xe9\nXYZ^B^Jos\xe9\n", "senr.txt")
+    caret = TextFormat(delimiter="^", quoted=False, header=False)
+    seen: list[str] = []
+
+    def layout(first_cell: str) -> tuple[RecordKind | None, list[str]]:
+        seen.append(first_cell)
+        if first_cell == "SENR":
+            return RecordKind.ENROLLMENT, ["1.01 Record Type", "1.02 Code", "1.03 Name"]
+        return None, []
+
+    first, second = list(read_delimited(path, caret, line_layout=layout))
+
+    assert seen == ["SENR", "XYZ"]
+    assert isinstance(first, Finding)
+    assert first.kind is RecordKind.ENROLLMENT
+    assert first.field == "1.03 Name"
+    assert isinstance(second, Finding)
+    assert second.kind is None
+    assert "in field 3 of the line" in second.message
 
 
 def test_declared_cp1252_decodes(tmp_path: Path) -> None:

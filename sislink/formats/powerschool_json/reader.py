@@ -139,10 +139,11 @@ def _unwrapped(value: Any) -> Iterator[Any]:
 def _items(path: Path, index: int, student: Any) -> Iterator[ReadItem]:
     element = f"student {index}"
     if not isinstance(student, dict):
+        # The entry's text is left out: a string may be a whole student's data.
         yield rules.JSON_STUDENT_INVALID.finding(
             kind=RecordKind.STUDENT,
             provenance=Provenance(path.name, element=element),
-            value=_text(student) or type(student).__name__,
+            json_type=_json_type(student),
         )
         return
     dcid = _text(student.get("id"))
@@ -174,6 +175,19 @@ def _at(value: Any, dotted: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+def _json_type(value: Any) -> str:
+    """Return the JSON type of a parsed value, as RFC 8259 names it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "number"
 
 
 def _text(value: Any) -> str:

@@ -121,6 +121,18 @@ def _field_names(kind: RecordKind, header: list[str]) -> list[str | None]:
 def _check_header(
     path: Path, kind: RecordKind, header: list[str], fields: list[str | None]
 ) -> Iterator[Finding]:
+    if not any(fields):
+        # A first line that names no known column is likely a student's
+        # data in a file without a header row, so the finding quotes no cell.
+        yield file_error(
+            path,
+            f"line 1 names none of the columns of the {kind} layout, so it is "
+            "not a header row",
+            "export the file with the header row of the sislink CSV layout, or "
+            "submit it in the format it was exported in",
+            line=1,
+        )
+        return
     for column, name in zip(header, fields, strict=True):
         if name is None:
             yield Finding(
