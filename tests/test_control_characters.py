@@ -1,8 +1,10 @@
-"""Control characters in submitted files: every format, on SQLite and PostgreSQL.
+"""Control characters and lone surrogates in submitted files, on both databases.
 
 PostgreSQL text and JSON cannot contain U+0000, so on that backend these
 submissions fail with a store error if a NUL reaches the store. On both,
-every stored text is searched for it.
+every stored text is searched for it. Neither backend can store a lone
+UTF-16 surrogate, because it has no UTF-8 encoding, so the JSON submissions
+with one are searched for it too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from sislink.formats import READERS, get_writer
 from sislink.formats.sislink_csv import write_kind
+from sislink.formats.surrogates import LONE_SURROGATE
 from sislink.model import RecordKind
 from sislink.pipeline import SubmissionRequest, submit
 from sislink.store.organizations import add_organization
@@ -183,6 +186,26 @@ def test_edge_control_characters_reported(
             "U+001C, U+001D, U+001E and U+001F; the value is stored without them"
         )
     assert [s["last_surname"] for s in current_students(hub)] == ["Ruiz"]
+
+
+@pytest.mark.parametrize("file_format", ["powerschool-json", "edfi-json"])
+def test_lone_surrogate_in_json_held(
+    hub: Engine, tmp_path: Path, file_format: str
+) -> None:
+    changed = write_with_surname(tmp_path / "sent", file_format, "Ru\udc00iz")
+
+    result = submit(hub, SubmissionRequest(CHARTER, file_format, [tmp_path / "sent"]))
+
+    assert result.status == "committed"
+    assert result.kinds[STUDENT].rejected == 1
+    assert result.kinds[STUDENT].inserted == 0
+    [error] = [f for f in result.findings if f.code == "json-surrogate-invalid"]
+    assert error.provenance is not None
+    assert error.provenance.file in changed
+    assert "\\udc00" in error.message
+    stored = stored_texts(hub)
+    assert [text for text in stored if LONE_SURROGATE.search(text)] == []
+    assert [text for text in stored if "Ru" in text and "iz" in text] == []
 
 
 def test_nul_in_edfi_xml_rejects_the_file(hub: Engine, tmp_path: Path) -> None:

@@ -561,6 +561,17 @@ JSON_ELEMENT_INVALID = _rule(
     "number or boolean values where the resource has them",
     ED_FI_API,
 )
+JSON_SURROGATE_INVALID = _rule(
+    "json-surrogate-invalid",
+    E,
+    "{strings} {escapes}. {outcome}. The text is left out of this message",
+    "fix the export so that it writes each character outside the Basic "
+    "Multilingual Plane, such as an emoji, as a complete surrogate pair or as "
+    "UTF-8, then export again. If the value is broken in the source system "
+    "too, correct it there",
+    "RFC 8259 (JSON), section 8.2: a lone surrogate escape encodes no Unicode "
+    "character; " + HUB + ", and no character is guessed in its place",
+)
 EDFI_DELETE_KEY_MISSING = _rule(
     "edfi-delete-key-missing",
     W,

@@ -30,6 +30,7 @@ from sislink.formats.edfi_json.resources import (
     STUDENTS,
 )
 from sislink.formats.guardians import GuardianName
+from sislink.formats.surrogates import lone_surrogates
 from sislink.model.characters import trim
 
 Path = tuple[str, ...]
@@ -99,12 +100,16 @@ class Extractor:
     """Reads text values out of one resource object, noting values of the wrong type.
 
     A value is text when it is a string, number or boolean. An object or
-    array where a value belongs is noted in ``problems`` and left out.
+    array where a value belongs is noted in ``problems`` and left out. A
+    string with a lone UTF-16 surrogate is noted in ``surrogates`` and left
+    out too.
     """
 
     def __init__(self, resource: Mapping[str, object]) -> None:
         self.resource = resource
         self.problems: list[str] = []
+        self.surrogates: list[tuple[str, str]] = []
+        """The (property path, text) of each string with a lone surrogate."""
 
     def text(
         self, path: Path, within: Mapping[str, object] | None = None
@@ -151,6 +156,9 @@ class Extractor:
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, str):
+            if lone_surrogates(value):
+                self.surrogates.append((".".join(path), value))
+                return None
             return trim(value) or None
         if isinstance(value, int | Decimal | float):
             return str(value)
