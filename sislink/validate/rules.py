@@ -307,6 +307,20 @@ NAME_CHARACTER_INVALID = _rule(
         "guardian_2_last_surname",
     ),
 )
+NAME_WITHOUT_LETTERS = _rule(
+    "name-without-letters",
+    W,
+    "{field} contains no letter, so matching reads the name as missing. The "
+    "name is stored as sent and left out of this message",
+    "enter the student's name in {field} in the source system and export "
+    "again. If the student has no such name and the source system requires "
+    "a placeholder such as '-', nothing needs fixing, but matching cannot use it",
+    HUB + "; a name of punctuation, digits or symbols alone is a placeholder "
+    "or a typo, and matching compares letters only. It is a warning because "
+    "some students have a single name",
+    (RecordKind.STUDENT,),
+    ("first_name", "last_surname"),
+)
 DATE_IN_FUTURE = _rule(
     "date-in-future",
     E,
