@@ -1,8 +1,10 @@
-"""Control characters in submitted files: every format, on SQLite and PostgreSQL.
+"""Control characters and lone surrogates in submitted files, on both databases.
 
 PostgreSQL text and JSON cannot contain U+0000, so on that backend these
 submissions fail with a store error if a NUL reaches the store. On both,
-every stored text is searched for it.
+every stored text is searched for it. Neither backend can store a lone
+UTF-16 surrogate, because it has no UTF-8 encoding, so the JSON submissions
+with one are searched for it too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from sislink.formats import READERS, get_writer
 from sislink.formats.sislink_csv import write_kind
+from sislink.formats.surrogates import LONE_SURROGATE
 from sislink.model import RecordKind
 from sislink.pipeline import SubmissionRequest, submit
 from sislink.store.organizations import add_organization
@@ -68,22 +71,31 @@ def hub(engine: Engine) -> Engine:
     return engine
 
 
-def write_with_nul(folder: Path, file_format: str) -> set[str]:
-    """Write ``SENT`` in ``file_format`` with a NUL inside the surname Ruiz.
+def write_with_surname(folder: Path, file_format: str, surname: str) -> set[str]:
+    """Write ``SENT`` in ``file_format`` with ``surname`` in place of Ruiz.
 
-    JSON files get the escape ``\\u0000``, other files the byte. Returns the
-    names of the files that carry the surname.
+    JSON files get the surname's control characters as ``\\u`` escapes,
+    other files as bytes. Returns the names of the files that carry the
+    surname.
     """
     paths = get_writer(file_format)(folder, lambda kind: iter(SENT.get(kind, [])))
     changed = set()
     for path in paths:
         content = path.read_bytes()
         if b"Ruiz" in content:
-            nul = b"\\u0000" if path.suffix == ".json" else b"\x00"
-            path.write_bytes(content.replace(b"Ruiz", b"Ru" + nul + b"iz"))
+            if path.suffix == ".json":
+                written = json.dumps(surname)[1:-1].encode()
+            else:
+                written = surname.encode()
+            path.write_bytes(content.replace(b"Ruiz", written))
             changed.add(path.name)
     assert changed, f"{file_format} wrote no surname"
     return changed
+
+
+def write_with_nul(folder: Path, file_format: str) -> set[str]:
+    """Write ``SENT`` in ``file_format`` with a NUL inside the surname Ruiz."""
+    return write_with_surname(folder, file_format, "Ru\x00iz")
 
 
 def texts(value: object) -> Iterator[str]:
@@ -147,6 +159,53 @@ def test_nul_in_every_format_is_removed(
         assert "U+0000" in found.message
     assert [s["last_surname"] for s in current_students(hub)] == ["Ruiz"]
     assert_no_nul_stored(hub)
+
+
+# The C0 control characters that str.strip() takes for whitespace.
+EDGE_CONTROL_CHARACTERS = "\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_edge_control_characters_reported(
+    hub: Engine, tmp_path: Path, file_format: str
+) -> None:
+    surname = f"{EDGE_CONTROL_CHARACTERS} Ruiz {EDGE_CONTROL_CHARACTERS[::-1]}"
+    changed = write_with_surname(tmp_path / "sent", file_format, surname)
+
+    result = submit(hub, SubmissionRequest(CHARTER, file_format, [tmp_path / "sent"]))
+
+    assert result.status == "committed"
+    removed = [f for f in result.findings if f.code == "control-character-removed"]
+    assert removed
+    for found in removed:
+        assert found.field == "lastSurname"
+        assert found.provenance is not None
+        assert found.provenance.file in changed
+        assert found.message.startswith(
+            "lastSurname contained the control characters U+000B, U+000C, "
+            "U+001C, U+001D, U+001E and U+001F; the value is stored without them"
+        )
+    assert [s["last_surname"] for s in current_students(hub)] == ["Ruiz"]
+
+
+@pytest.mark.parametrize("file_format", ["powerschool-json", "edfi-json"])
+def test_lone_surrogate_in_json_held(
+    hub: Engine, tmp_path: Path, file_format: str
+) -> None:
+    changed = write_with_surname(tmp_path / "sent", file_format, "Ru\udc00iz")
+
+    result = submit(hub, SubmissionRequest(CHARTER, file_format, [tmp_path / "sent"]))
+
+    assert result.status == "committed"
+    assert result.kinds[STUDENT].rejected == 1
+    assert result.kinds[STUDENT].inserted == 0
+    [error] = [f for f in result.findings if f.code == "json-surrogate-invalid"]
+    assert error.provenance is not None
+    assert error.provenance.file in changed
+    assert "\\udc00" in error.message
+    stored = stored_texts(hub)
+    assert [text for text in stored if LONE_SURROGATE.search(text)] == []
+    assert [text for text in stored if "Ru" in text and "iz" in text] == []
 
 
 def test_nul_in_edfi_xml_rejects_the_file(hub: Engine, tmp_path: Path) -> None:

@@ -2,10 +2,11 @@
 
 Every text reader goes through ``read_delimited``, so these rules apply to
 all of them. A byte-order mark is stripped. The declared encoding is applied
-strictly: a line with invalid bytes becomes an error naming its line and byte
-offset, and the rest of the file still loads. A file that splits into a
-single column is checked against other common delimiters. Cells are returned
-exactly as decoded. Trimming and typing happen later, in normalization.
+strictly: a line with invalid bytes becomes an error naming its line, byte
+offset and column but not its text, and the rest of the file still loads. A
+file that splits into a single column is checked against other common
+delimiters. Cells are returned exactly as decoded. The format readers trim
+them with ``sislink.model.characters.trim``, and normalization types them.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from __future__ import annotations
 import codecs
 import csv
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sislink.formats.base import file_error
 from sislink.model import Finding, Provenance, RecordKind
@@ -73,6 +74,15 @@ class TextFormat:
     header: bool = True
 
 
+LineLayout = Callable[[str], tuple[RecordKind | None, Sequence[str]]]
+"""A function from a line's first cell to the line's record kind and column names.
+
+A reader of files without a header row passes one to ``read_delimited``, so
+that a line that cannot be decoded is counted against its kind and the
+error names the column of the invalid byte. The first cell is decoded with
+invalid bytes replaced, and is never part of a finding."""
+
+
 @dataclass(frozen=True, slots=True)
 class TextRow:
     """One row of cells and the physical line it starts on (1-based)."""
@@ -93,7 +103,10 @@ def check_encoding(name: str) -> str | None:
 
 
 def read_delimited(
-    path: Path, text_format: TextFormat, kind: RecordKind | None = None
+    path: Path,
+    text_format: TextFormat,
+    kind: RecordKind | None = None,
+    line_layout: LineLayout | None = None,
 ) -> Iterator[TextRow | Finding]:
     """Yield the rows of ``path``, the header first when the format has one.
 
@@ -104,6 +117,10 @@ def read_delimited(
     nothing else is read; so does a file that starts like a workbook, a PDF,
     UTF-16 text or other binary data. ``path`` must be readable
     (``check_readable``).
+
+    A finding about a line that cannot be decoded names the column of the
+    invalid byte from the header row, or from ``line_layout`` in a file
+    without one, and otherwise the field's position in the line.
     """
     with path.open("rb") as handle:
         binary = _binary_kind(handle.read(SNIFFED_BYTES))
@@ -116,14 +133,12 @@ def read_delimited(
             )
             return
         handle.seek(0)
-        lines = _DecodedLines(path, handle, text_format.encoding, kind)
-        dialect: dict[str, object] = {"delimiter": text_format.delimiter}
-        if not text_format.quoted:
-            dialect["quoting"] = csv.QUOTE_NONE
-        reader = csv.reader(lines, strict=True, **dialect)  # type: ignore[arg-type]
+        lines = _DecodedLines(path, handle, text_format, kind, line_layout)
+        reader = csv.reader(lines, strict=True, **_dialect(text_format))
         first = True
         while True:
             start = reader.line_num
+            lines.start_row()
             try:
                 cells = next(reader)
             except StopIteration:
@@ -141,7 +156,17 @@ def read_delimited(
                 if problem is not None:
                     yield problem
                     return
+                if text_format.header:
+                    lines.header = row.cells
             yield row
+
+
+def _dialect(text_format: TextFormat) -> dict[str, Any]:
+    """Return the ``csv.reader`` arguments for ``text_format``."""
+    dialect: dict[str, Any] = {"delimiter": text_format.delimiter}
+    if not text_format.quoted:
+        dialect["quoting"] = csv.QUOTE_NONE
+    return dialect
 
 
 class _DecodedLines:
@@ -152,12 +177,25 @@ class _DecodedLines:
     """
 
     def __init__(
-        self, path: Path, handle: BinaryIO, encoding: str, kind: RecordKind | None
+        self,
+        path: Path,
+        handle: BinaryIO,
+        text_format: TextFormat,
+        kind: RecordKind | None,
+        line_layout: LineLayout | None,
     ) -> None:
         self._path = path
         self._handle = handle
-        self._encoding = encoding
+        self._format = text_format
+        self._encoding = text_format.encoding
+        self._delimiter = text_format.delimiter.encode(text_format.encoding)
         self._kind = kind
+        self._line_layout = line_layout
+        self.header: list[str] | None = None
+        """The header row's cells, once read, in a format with a header row."""
+        # Decoded lines handed out for the row being parsed. A line that
+        # follows one of them continues a quoted value.
+        self._row_lines = 0
         self._offset = 0
         self._number = 0
         # Physical line numbers of the decoded lines handed out, oldest first,
@@ -186,7 +224,12 @@ class _DecodedLines:
                 self.pending.append(self._decode_error(raw, offset, exc))
                 continue
             self._numbers.append(self._number)
+            self._row_lines += 1
             return text
+
+    def start_row(self) -> None:
+        """Mark the start of a row, before ``csv.reader`` parses it."""
+        self._row_lines = 0
 
     def physical(self, index: int) -> int:
         """Return the physical line number of the ``index``-th decoded line (0-based).
@@ -208,15 +251,61 @@ class _DecodedLines:
     def _decode_error(
         self, raw: bytes, line_offset: int, exc: UnicodeDecodeError
     ) -> Finding:
+        """Return the error about a line that cannot be decoded.
+
+        The finding names the line, the byte offset and the column, and
+        leaves out the line's text, which may contain a student's name, birth
+        date and identifiers, because findings go back to the sender and into
+        reports.
+        """
+        kind, columns = self._layout(raw)
+        if self._row_lines:
+            column, place = None, "in a quoted value continued from the line before"
+        else:
+            column, place = _place(
+                self._field_position(raw[: exc.start]), self.header or columns
+            )
         bad = raw[exc.start : exc.start + 1]
         return rules.ENCODING_INVALID.finding(
-            kind=self._kind,
+            kind=kind,
             provenance=Provenance(self._path.name, self._number),
-            value=raw.decode(self._encoding, errors="backslashreplace").rstrip("\r\n"),
+            field=column,
             encoding=self._encoding,
             byte=f"0x{bad.hex().upper()}",
             offset=line_offset + exc.start,
+            place=place,
         )
+
+    def _layout(self, raw: bytes) -> tuple[RecordKind | None, Sequence[str]]:
+        """Return the kind and column names of a line that cannot be decoded."""
+        if self._line_layout is None:
+            return self._kind, ()
+        first = raw.split(self._delimiter, 1)[0]
+        kind, columns = self._line_layout(first.decode(self._encoding, "replace"))
+        return kind or self._kind, columns
+
+    def _field_position(self, before: bytes) -> int | None:
+        """Return the 1-based position of the field that follows ``before``.
+
+        ``before`` is the start of a line up to an invalid byte. None means
+        that the start does not parse.
+        """
+        text = before.decode(self._encoding, errors="replace")
+        try:
+            rows = list(csv.reader([text], **_dialect(self._format)))
+        except csv.Error:
+            return None
+        return max(len(rows[0]), 1) if rows else 1
+
+
+def _place(position: int | None, columns: Sequence[str]) -> tuple[str | None, str]:
+    """Return the column at ``position`` in ``columns`` and where it is, in words."""
+    if position is None:
+        return None, "at a place in the line that cannot be located"
+    if position <= len(columns) and columns[position - 1].strip():
+        column = columns[position - 1].strip()
+        return column, f"in column {column!r}"
+    return None, f"in field {position} of the line"
 
 
 def _binary_kind(start: bytes) -> str | None:

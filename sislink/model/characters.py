@@ -1,8 +1,10 @@
 """Characters that stored text or a CALPADS file cannot carry, and their names.
 
-Intake removes ``CONTROL_CHARACTERS`` from every value a reader yields. The
-CALPADS writer rejects ``CALPADS_UNWRITABLE``, and the name-character-invalid
-rule warns about the same characters in names when they arrive.
+Intake removes ``CONTROL_CHARACTERS`` from every value a reader yields,
+with a warning. Readers trim values with ``trim``, which keeps those
+characters for intake to report. The CALPADS writer rejects
+``CALPADS_UNWRITABLE``, and the name-character-invalid rule warns about the
+same characters in names when they arrive.
 """
 
 from __future__ import annotations
@@ -33,7 +35,29 @@ characters (Unicode category Cc) and the line and paragraph separators."""
 LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 """The characters ``str.splitlines`` splits at."""
 
+TRIMMED = "".join(
+    character
+    for character in map(chr, range(0x3001))
+    if character.isspace() and not CONTROL_CHARACTERS.match(character)
+)
+"""The characters ``trim`` removes at the edges of a value.
+
+They are the characters ``str.isspace`` accepts, except U+000B, U+000C and
+U+001C to U+001F, which are ``CONTROL_CHARACTERS``. U+3000 (ideographic
+space) is the highest code point ``str.isspace`` accepts."""
+
 Cleaned = TypeVar("Cleaned", Finding, Provenance, Removed)
+
+
+def trim(text: str) -> str:
+    """Return ``text`` without whitespace at its edges, keeping control characters.
+
+    Readers trim every value with this in place of ``str.strip()``, which also
+    removes U+000B, U+000C and U+001C to U+001F at the edges. Normalization
+    then removes those with a control-character-removed warning, as it does
+    the other ``CONTROL_CHARACTERS``.
+    """
+    return text.strip(TRIMMED)
 
 
 def remove_control_characters(text: str) -> str:

@@ -92,6 +92,20 @@ def names_fit_calpads(record: Record, context: Context) -> Iterator[Finding]:
             yield finding(rule, record, name, show_value=False, characters=listed)
 
 
+@check(rules.NAME_WITHOUT_LETTERS)
+def names_have_letters(record: Record, context: Context) -> Iterator[Finding]:
+    # NOTE: matching keeps only the letters a to z after removing accents, so
+    # it also reads a name written only in another script, such as "李", as
+    # missing. This rule counts letters of every script and does not flag it.
+    rule = rules.NAME_WITHOUT_LETTERS
+    for name in rule.fields:
+        value = record.data.get(name)
+        if not isinstance(value, str) or not value:
+            continue
+        if not any(character.isalpha() for character in value):
+            yield finding(rule, record, name, show_value=False)
+
+
 @check(rules.DATE_IN_FUTURE, *RecordKind)
 def dates_not_far_ahead(record: Record, context: Context) -> Iterator[Finding]:
     for spec in KINDS[record.kind].fields:

@@ -92,10 +92,12 @@ ENCODING_INVALID = _rule(
     "encoding-invalid",
     E,
     "the line is not valid {encoding}: byte {byte} at byte offset {offset} of "
-    "the file; the line was not read",
+    "the file, {place}. The line was not read, and its text is left out of "
+    "this message",
     "re-export the file as {encoding}, or declare the encoding the system "
     "really writes (Windows tools often write cp1252)",
-    HUB + "; no byte is replaced or dropped silently",
+    HUB + "; no byte is replaced or dropped silently, and a line's text may "
+    "contain a student's name, birth date and identifiers",
 )
 TEXT_DOUBLE_ENCODED = _rule(
     "text-double-encoded",
@@ -326,6 +328,20 @@ NAME_CHARACTER_INVALID = _rule(
         "guardian_2_first_name",
         "guardian_2_last_surname",
     ),
+)
+NAME_WITHOUT_LETTERS = _rule(
+    "name-without-letters",
+    W,
+    "{field} contains no letter, so matching reads the name as missing. The "
+    "name is stored as sent and left out of this message",
+    "enter the student's name in {field} in the source system and export "
+    "again. If the student has no such name and the source system requires "
+    "a placeholder such as '-', nothing needs fixing, but matching cannot use it",
+    HUB + "; a name of punctuation, digits or symbols alone is a placeholder "
+    "or a typo, and matching compares letters only. It is a warning because "
+    "some students have a single name",
+    (RecordKind.STUDENT,),
+    ("first_name", "last_surname"),
 )
 DATE_IN_FUTURE = _rule(
     "date-in-future",
@@ -581,6 +597,17 @@ JSON_ELEMENT_INVALID = _rule(
     "number or boolean values where the resource has them",
     ED_FI_API,
 )
+JSON_SURROGATE_INVALID = _rule(
+    "json-surrogate-invalid",
+    E,
+    "{strings} {escapes}. {outcome}. The text is left out of this message",
+    "fix the export so that it writes each character outside the Basic "
+    "Multilingual Plane, such as an emoji, as a complete surrogate pair or as "
+    "UTF-8, then export again. If the value is broken in the source system "
+    "too, correct it there",
+    "RFC 8259 (JSON), section 8.2: a lone surrogate escape encodes no Unicode "
+    "character; " + HUB + ", and no character is guessed in its place",
+)
 EDFI_DELETE_KEY_MISSING = _rule(
     "edfi-delete-key-missing",
     W,
@@ -610,9 +637,10 @@ CALPADS_SOURCE = "CALPADS File Specifications (California Department of Educatio
 CALPADS_RECORD_TYPE_UNKNOWN = _rule(
     "calpads-record-type-unknown",
     E,
-    "the line's record type {value!r} is not one of {known}; the line was not read",
-    "check that the file is a CALPADS extract and that the first field of "
-    "every line is its record type code",
+    "{detail}. Every line starts with one of the record type codes {known}. "
+    "The line was not read, and its text is left out of this message",
+    "check that the file is a CALPADS extract, caret (^) delimited, and that "
+    "the first field of every line is its record type code",
     CALPADS_SOURCE + ": the first field of every line is its record type code",
 )
 CALPADS_FIELD_COUNT_MISMATCH = _rule(
@@ -662,7 +690,8 @@ COLUMNS_UNMAPPED = _rule(
 JSON_STUDENT_INVALID = _rule(
     "json-student-invalid",
     E,
-    "a student entry is not a JSON object but {value!r}",
+    "a student entry is a JSON {json_type}, not an object, so it was not read. "
+    "Its value is left out of this message",
     "send each student as an object, as the PowerSchool /ws/v1 API returns it",
     "PowerSchool /ws/v1 students.student payload",
     (RecordKind.STUDENT,),

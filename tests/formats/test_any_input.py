@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from sislink.formats import READERS, get_reader
 from sislink.model import Finding, Removed, Skipped, SourceRecord
+from sislink.model.provenance import source_digest
 from sislink.normalize import normalize
 
 SETTINGS = settings(
@@ -43,6 +44,11 @@ TROUBLE = st.sampled_from(
         b"{",
         b"1.23457E+09",
         b"0/0/0000",
+        b"\x0b",
+        b"\x1f",
+        b'"\\ud800"',
+        b'"\\udc00"',
+        b"\\ud800",
     ]
 )
 CONTENT = st.lists(st.one_of(st.binary(max_size=40), TROUBLE), max_size=30).map(
@@ -78,6 +84,8 @@ def test_random_bytes_become_findings(
     for item in items:
         assert isinstance(item, SourceRecord | Removed | Skipped | Finding)
         if isinstance(item, SourceRecord):
+            # The pipeline encodes the source text as UTF-8 for this digest.
+            source_digest(item)
             normalize(item)
 
 

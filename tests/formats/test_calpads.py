@@ -306,6 +306,11 @@ def test_cp1252_read_as_utf8_names_byte(tmp_path: Path) -> None:
     assert first.kind is ENROLLMENT
     assert "0xE9" in first.message
     assert "byte offset 70" in first.message
+    assert first.field == "1.10 Student Legal First Name"
+    assert "in column '1.10 Student Legal First Name'" in first.message
+    assert first.value is None
+    assert "Jos" not in first.message
+    assert "Luis" not in first.message
     assert records(items, ENROLLMENT) == []
 
 
@@ -412,6 +417,38 @@ def test_bad_rows_become_findings(
     assert problem.kind is kind
     assert problem.provenance == Provenance("SENR.txt", 2)
     assert len(records(items, ENROLLMENT)) == 2
+
+
+@pytest.mark.parametrize(
+    ("second_line", "detail"),
+    [
+        pytest.param(
+            "SINF,,0001,Ana,Ruiz,20150302",
+            "the line has no caret '^', so it is not a CALPADS record",
+            id="comma-delimited",
+        ),
+        pytest.param(
+            "Ana Ruiz^20150302^000101",
+            "the line's first field is not a record type code",
+            id="name-first",
+        ),
+        pytest.param(
+            "^Ana^Ruiz", "the line's first field is empty", id="empty-first-field"
+        ),
+    ],
+)
+def test_unknown_record_type_quotes_nothing(
+    tmp_path: Path, second_line: str, detail: str
+) -> None:
+    path = write(tmp_path, "SENR.txt", [GOOD_SENR, second_line])
+
+    (problem,) = findings(read_all(path))
+
+    assert problem.code == "calpads-record-type-unknown"
+    assert problem.message.startswith(f"{detail}. Every line starts with one of ")
+    assert problem.value is None
+    assert "Ana" not in problem.message
+    assert "Ruiz" not in problem.message
 
 
 @pytest.mark.parametrize(
@@ -919,3 +956,19 @@ def test_roster_load_from_senr_and_sinf(url: str, tmp_path: Path) -> None:
     data = stored(url)
     assert data["student"]["000101"]["state_student_id"] == "0012345678"
     assert data["student"]["000101"]["first_name"] == "José"
+
+
+def test_edge_control_characters(tmp_path: Path) -> None:
+    senr = _replace(GOOD_SENR, "1.10", "\x1fAna\x0b")
+    path = write(tmp_path, "SENR.txt", ["\x0c" + senr])
+
+    items = read_all(path)
+
+    assert findings(items) == []
+    [student] = records(items, STUDENT)
+    assert student.fields["first_name"] == "\x1fAna\x0b"
+    record, problems = normalize(student)
+    assert record.data["first_name"] == "Ana"
+    assert [(p.code, p.field) for p in problems] == [
+        ("control-character-removed", "firstName")
+    ]

@@ -12,6 +12,8 @@ from sislink.cli import app
 from sislink.formats.mapped import BUILTIN_FOLDER, check_mapping_text, load_mapping
 from sislink.formats.mapped.mapping import MappingInvalid
 from sislink.formats.mapped.problems import MappingProblem
+from sislink.formats.mapped.reader import reader_class
+from sislink.model import Finding, Provenance, RecordKind, SourceRecord
 
 runner = CliRunner()
 
@@ -194,3 +196,43 @@ def test_cli_check_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["mapping", "check", str(tmp_path / "none.toml")])
     assert result.exit_code == 2
     assert "not found" in result.output
+
+
+HEADERLESS = """\
+name = "kids-csv"
+description = "a headerless layout"
+source = "made up for a test"
+header = false
+
+[[files]]
+name = "kids.csv"
+order = ["ID", "FIRST", "LAST", "BORN"]
+
+[[files.records]]
+kind = "student"
+
+[files.records.columns]
+ID = "local_student_id"
+FIRST = "first_name"
+LAST = "last_surname"
+BORN = "birth_date"
+"""
+
+
+def test_headerless_invalid_byte_names_column(tmp_path: Path) -> None:
+    mapping, problems = check_mapping_text(HEADERLESS)
+    assert mapping is not None, problems
+    (tmp_path / "kids.csv").write_bytes(
+        b"1,Ana,Ruiz,2015-03-02\n2,Jos\xe9,Ortega,2014-01-02\n"
+    )
+    reader = reader_class(mapping)()
+
+    items = list(reader.read(reader.collect([tmp_path])))
+
+    [error] = [item for item in items if isinstance(item, Finding)]
+    assert error.code == "encoding-invalid"
+    assert error.kind is RecordKind.STUDENT
+    assert error.field == "FIRST"
+    assert error.provenance == Provenance("kids.csv", 2)
+    assert "Ortega" not in error.message
+    assert len([item for item in items if isinstance(item, SourceRecord)]) == 1

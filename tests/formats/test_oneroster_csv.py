@@ -732,6 +732,8 @@ def test_postsecondary_grade_is_rejected(tmp_path: Path) -> None:
     [
         ("{SSID:1.23457E+09}", "identifier-scientific-notation"),
         ("{SSID:0000012345}", None),
+        ('"{SSID: 0000012345 }"', None),
+        ('"{SSID:\x0b0000012345\x1f }"', "control-character-removed"),
     ],
 )
 def test_state_id_values(tmp_path: Path, user_ids: str, expected: str | None) -> None:
@@ -1070,3 +1072,29 @@ def test_bulk_then_delta_end_to_end(database_url: str) -> None:
     assert ("enrollment", "stu-003|org-hhm|2024-08-14", "end") in operations
     assert ("student", "stu-001", "insert") in operations
     assert ("student", "stu-001", "end") not in operations
+
+
+def test_edge_control_characters_in_ids_and_values(tmp_path: Path) -> None:
+    folder = bundle(tmp_path)
+    replace_line(
+        folder / "users.csv",
+        2,
+        "stu-001\x0b,,,true,org-hhe\x1f,student\x0c,aperez,{SSID:4000000001},"
+        "Ana,\x1cPérez,Lucía,10001,,,,,03,",
+    )
+
+    items = read_all(folder)
+
+    [first, *_] = records(items, RecordKind.STUDENT)
+    # Ids and codes join files and steer reading, so their edges are stripped.
+    assert first.fields["local_student_id"] == "stu-001"
+    assert first.fields["birth_date"] == "2015-03-09"
+    # A value keeps the control character for normalization to report.
+    assert first.fields["last_surname"] == "\x1cPérez"
+    record, problems = normalize(first)
+    assert record.data["last_surname"] == "Pérez"
+    assert [(p.code, p.field) for p in problems] == [
+        ("control-character-removed", "lastSurname")
+    ]
+    enrollments = records(items, RecordKind.ENROLLMENT)
+    assert "stu-001" in {e.fields["local_student_id"] for e in enrollments}

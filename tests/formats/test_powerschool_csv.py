@@ -183,6 +183,19 @@ def test_bad_rows(tmp_path: Path, lines: tuple[str, ...], code: str, line: int) 
     assert found[0].provenance.line == line
 
 
+def test_file_without_header_quotes_no_cell(tmp_path: Path) -> None:
+    items = read_all(write_csv(tmp_path, GOOD, GOOD.replace("000123", "000124")))
+
+    [error] = findings(items)
+    assert error.code == "file-unreadable"
+    assert error.message == (
+        "line 1 names none of the columns of the powerschool-csv mapping, so it "
+        "is not a header row"
+    )
+    assert error.value is None
+    assert "Quintero" not in error.message + error.fix
+
+
 def test_missing_column_names_mapping(tmp_path: Path) -> None:
     found = findings(read_all(write_csv(tmp_path, HEADER.replace("DOB,", "BD,"))))
     assert "'DOB'" in found[0].message
@@ -210,6 +223,9 @@ def test_invalid_bytes_reported_with_offset(tmp_path: Path) -> None:
     assert found[0].provenance is not None
     assert found[0].provenance.line == 2
     assert "byte offset" in found[0].message
+    assert found[0].field == "FIRST_NAME"
+    assert found[0].value is None
+    assert "Quintero" not in found[0].message
     assert len(records(items, RecordKind.STUDENT)) == 1
 
 

@@ -121,13 +121,28 @@ def test_bad_values(tmp_path: Path, change: dict[str, Any], code: str) -> None:
     assert code in codes
 
 
-def test_student_not_an_object(tmp_path: Path) -> None:
-    items = read_all(write_json(tmp_path, {"students": {"student": [STUDENT, 7]}}))
+@pytest.mark.parametrize(
+    ("entry", "json_type"),
+    [
+        (7, "number"),
+        ("000322,Luis,Ortega,2014-01-02", "string"),
+        (None, "null"),
+        (True, "boolean"),
+    ],
+)
+def test_student_not_an_object(tmp_path: Path, entry: Any, json_type: str) -> None:
+    students = {"students": {"student": [STUDENT, entry]}}
+    items = read_all(write_json(tmp_path, students))
     found = findings(items)
     assert [f.code for f in found] == ["json-student-invalid"]
     assert found[0].kind is RecordKind.STUDENT
     assert found[0].provenance is not None
     assert found[0].provenance.element == "student 2"
+    assert found[0].message.startswith(
+        f"a student entry is a JSON {json_type}, not an object"
+    )
+    assert found[0].value is None
+    assert "Luis" not in found[0].message
 
 
 @pytest.mark.parametrize(
@@ -269,3 +284,23 @@ def test_random_students_never_raise(tmp_path: Path, students: list[Any]) -> Non
         assert isinstance(item, SourceRecord | Finding | Skipped)
         if isinstance(item, SourceRecord):
             normalize(item)
+
+
+def test_edge_control_characters(tmp_path: Path) -> None:
+    student = {
+        **STUDENT,
+        "name": {"first_name": "\x0bEva", "last_name": "Ruiz"},
+        "school_enrollment": {
+            **STUDENT["school_enrollment"],
+            "enroll_status_code": "-1\x1f",
+        },
+    }
+    pre_registered = read_all(write_json(tmp_path, [student], "students-1.json"))
+    del student["school_enrollment"]
+    read = read_all(write_json(tmp_path, [student], "students-2.json"))
+
+    # A status code steers reading, so its edges are stripped.
+    assert [type(item) for item in pre_registered] == [Skipped, Skipped]
+    [record] = records(read, RecordKind.STUDENT)
+    assert record.fields["first_name"] == "\x0bEva"
+    assert [p.code for p in normalize(record)[1]] == ["control-character-removed"]

@@ -67,3 +67,39 @@ def test_missing_second_guardian_stays_empty(tmp_path: Path) -> None:
     assert data["guardian_1_first_name"] == "María"
     assert data.get("guardian_2_first_name") is None
     assert data.get("guardian_2_last_surname") is None
+
+
+def test_file_without_header_quotes_no_cell(tmp_path: Path) -> None:
+    (tmp_path / "students.csv").write_text(
+        "000101,Ana,Ruiz,2015-03-14\n000102,Luis,Ortega,2014-01-02\n",
+        encoding="utf-8",
+    )
+    reader = get_reader("sislink-csv")
+
+    items = list(reader.read(reader.collect([tmp_path])))
+
+    [error] = items
+    assert isinstance(error, Finding)
+    assert error.code == "file-unreadable"
+    assert error.message == (
+        "line 1 names none of the columns of the student layout, so it is not "
+        "a header row"
+    )
+    assert error.value is None
+    assert error.provenance is not None
+    assert error.provenance.line == 1
+
+
+def test_unknown_column_still_named(tmp_path: Path) -> None:
+    (tmp_path / "students.csv").write_text(
+        "localStudentId,firstName,lastSurname,birthDate,homeroom\n"
+        "000101,Ana,Ruiz,2015-03-14,12\n",
+        encoding="utf-8",
+    )
+    reader = get_reader("sislink-csv")
+
+    items = list(reader.read(reader.collect([tmp_path])))
+
+    [warning] = [item for item in items if isinstance(item, Finding)]
+    assert warning.code == "column-unknown"
+    assert warning.value == "homeroom"

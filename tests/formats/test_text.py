@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from sislink.model import (
     SourceDialect,
     SourceRecord,
 )
+from sislink.model.characters import TRIMMED, trim
 from sislink.model.codes import CODE_SETS
 from sislink.model.crosswalks import Crosswalk
 from sislink.normalize import (
@@ -58,8 +60,69 @@ def test_invalid_bytes_name_line_and_offset(tmp_path: Path) -> None:
     assert finding.provenance == Provenance("students.csv", 3)
     assert "0xE9" in finding.message
     assert "offset 19" in finding.message
-    assert finding.value == "2,Jos\\xe9"
+    assert "in column 'name'" in finding.message
+    assert finding.field == "name"
+    assert finding.value is None
+    assert "Jos" not in finding.message + finding.fix
     assert [r.line for r in rows if isinstance(r, TextRow)] == [1, 2, 4]
+
+
+def test_invalid_bytes_without_header(tmp_path: Path) -> None:
+    path = write(tmp_path, b'1,"Ruiz, Ana",2015-03-04\n2,Jos\xe9,2015-05-06\n')
+
+    rows = rows_of(path, TextFormat(header=False))
+
+    (finding,) = [r for r in rows if isinstance(r, Finding)]
+    assert finding.provenance == Provenance("students.csv", 2)
+    assert "in field 2 of the line" in finding.message
+    assert finding.field is None
+    assert finding.value is None
+
+
+def test_invalid_bytes_after_quoted_comma(tmp_path: Path) -> None:
+    path = write(tmp_path, b'id,name,city\n1,"Ruiz, Ana",Mont\xe9\n')
+
+    (finding,) = [r for r in rows_of(path) if isinstance(r, Finding)]
+
+    assert finding.field == "city"
+    assert "Ruiz" not in finding.message
+
+
+def test_invalid_bytes_in_continued_value(tmp_path: Path) -> None:
+    path = write(tmp_path, b'id,note\n1,"first line\nJos\xe9, second"\n2,plain\n')
+
+    rows = rows_of(path)
+
+    # Without line 3 the quoted value never closes, so the row is unparsable too.
+    finding, unparsable = [r for r in rows if isinstance(r, Finding)]
+    assert unparsable.code == "row-unparsable"
+    assert finding.code == "encoding-invalid"
+    assert finding.provenance == Provenance("students.csv", 3)
+    assert "in a quoted value continued from the line before" in finding.message
+    assert finding.field is None
+    assert "Jos" not in finding.message
+
+
+def test_invalid_bytes_named_by_line_layout(tmp_path: Path) -> None:
+    path = write(tmp_path, b"SENR^A^Jos\xe9\nXYZ^B^Jos\xe9\n", "senr.txt")
+    caret = TextFormat(delimiter="^", quoted=False, header=False)
+    seen: list[str] = []
+
+    def layout(first_cell: str) -> tuple[RecordKind | None, list[str]]:
+        seen.append(first_cell)
+        if first_cell == "SENR":
+            return RecordKind.ENROLLMENT, ["1.01 Record Type", "1.02 Code", "1.03 Name"]
+        return None, []
+
+    first, second = list(read_delimited(path, caret, line_layout=layout))
+
+    assert seen == ["SENR", "XYZ"]
+    assert isinstance(first, Finding)
+    assert first.kind is RecordKind.ENROLLMENT
+    assert first.field == "1.03 Name"
+    assert isinstance(second, Finding)
+    assert second.kind is None
+    assert "in field 3 of the line" in second.message
 
 
 def test_declared_cp1252_decodes(tmp_path: Path) -> None:
@@ -205,6 +268,8 @@ def test_double_encoded_name_is_stored_with_warning() -> None:
 # carriage return (U+000D).
 REMOVED = [chr(code) for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)]
 KEPT = ["\t", "\n", "\r", "\x7f", "\x85", "\x9b", "\u2028"]
+# The C0 control characters that str.isspace() accepts.
+EDGE_CONTROL_CHARACTERS = "\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 @pytest.mark.parametrize("character", REMOVED, ids=lambda c: f"U+{ord(c):04X}")
@@ -227,6 +292,38 @@ def test_control_character_removed_with_warning(character: str) -> None:
     )
     assert "Ru" not in found.message + found.fix
     assert "export" in found.fix
+
+
+def test_trimmed_characters_are_whitespace() -> None:
+    whitespace = {
+        chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()
+    }
+
+    assert set(TRIMMED) == whitespace - set(EDGE_CONTROL_CHARACTERS)
+    assert set(EDGE_CONTROL_CHARACTERS) <= whitespace
+
+
+@pytest.mark.parametrize(
+    "character", EDGE_CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}"
+)
+def test_trim_keeps_control_characters(character: str) -> None:
+    assert trim(f" {character} Ana\u00a0\t") == f"{character} Ana"
+    assert trim(f"\u3000Ana {character}\n") == f"Ana {character}"
+    assert trim(character) == character
+
+
+@pytest.mark.parametrize(
+    "character", EDGE_CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}"
+)
+def test_edge_control_character_warned(character: str) -> None:
+    record, findings = normalize(
+        student(SourceDialect("test"), last_surname=trim(f"{character}Ruiz "))
+    )
+
+    assert record.data["last_surname"] == "Ruiz"
+    assert [(f.code, f.field) for f in findings] == [
+        ("control-character-removed", "lastSurname")
+    ]
 
 
 @pytest.mark.parametrize("character", KEPT, ids=lambda c: f"U+{ord(c):04X}")

@@ -187,6 +187,37 @@ def test_name_writable(name: str) -> None:
     assert codes_of(STUDENT, **changes) == []
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_surname"])
+@pytest.mark.parametrize("name", ["-", "..", "'", "--", ". -", "123", "?", "*"])
+def test_name_without_letters(field: str, name: str) -> None:
+    validator = Validator(Context(AS_OF, "2000000"))
+
+    [found] = validator.check(record(STUDENT, **{field: name}))
+
+    assert found.code == "name-without-letters"
+    assert found.severity is Severity.WARNING
+    assert found.field == KINDS[STUDENT].by_name[field].column
+    assert found.provenance == Provenance("f.csv", 7)
+    assert found.record_key == "S1"
+    assert found.value is None
+    assert found.message.startswith(
+        f"{found.field} contains no letter, so matching reads the name as missing"
+    )
+    assert name not in found.message
+
+
+@pytest.mark.parametrize("name", ["O'Neil", "J.", "-Ana-", "Ñ", "李", "Анна", "X1"])
+def test_name_with_letters(name: str) -> None:
+    assert codes_of(STUDENT, first_name=name, last_surname=name) == []
+
+
+@pytest.mark.parametrize(
+    "field", ["middle_name", "preferred_first_name", "guardian_1_first_name"]
+)
+def test_other_name_without_letters(field: str) -> None:
+    assert codes_of(STUDENT, **{field: "-"}) == []
+
+
 @pytest.mark.parametrize(
     ("grade", "birth", "fires"),
     [

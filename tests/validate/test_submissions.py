@@ -23,7 +23,7 @@ from sislink.cli import app
 from sislink.compliance.measures import compute_measures
 from sislink.formats.sislink_csv import write_kind
 from sislink.held import confirm_held, discard_held
-from sislink.model import RecordKind
+from sislink.model import Provenance, RecordKind
 from sislink.pipeline import SubmissionRequest, submit
 from sislink.report.findings import render_findings
 from sislink.store.organizations import add_organization, get_organization
@@ -149,6 +149,7 @@ EXPECTED_CODES = {
     "special-education-disappeared",
     "submission-gap",
     "name-character-invalid",
+    "name-without-letters",
 }
 
 
@@ -190,6 +191,7 @@ def test_one_submission_trips_every_rule(hub: Engine, tmp_path: Path) -> None:
         student("S9", state_student_id="1111111111", first_name="Moved"),
         student("S10", birth_date="2024-03-01"),
         student("S11", guardian_1_last_surname="Ro^sa"),
+        student("S12", first_name="-"),
     ]
     enrollments = [
         enrollment("S1"),
@@ -281,6 +283,33 @@ def test_name_characters_are_reported(hub: Engine, tmp_path: Path) -> None:
         ("guardian1FirstName", None),
         ("guardian2LastSurname", None),
         ("middleName", None),
+    ]
+
+
+def test_name_without_letters_is_reported(hub: Engine, tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "s",
+        {STUDENT: [student("S1"), student("S2", first_name="..", last_surname="'")]},
+    )
+
+    result = run(hub, folder)
+
+    found = [f for f in result.findings if f.code == "name-without-letters"]
+    assert [(f.field, f.value, f.record_key) for f in found] == [
+        ("firstName", None, "S2"),
+        ("lastSurname", None, "S2"),
+    ]
+    assert [f.provenance for f in found] == [Provenance("students.csv", 3)] * 2
+    assert result.kinds[STUDENT].inserted == 2
+    with hub.connect() as connection:
+        stored = connection.execute(
+            select(findings.c.field, findings.c.value).where(
+                findings.c.code == "name-without-letters"
+            )
+        ).all()
+    assert sorted(tuple(row) for row in stored) == [
+        ("firstName", None),
+        ("lastSurname", None),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sislink.model import KINDS, RecordKind
+from sislink.model.characters import trim
 
 Target = tuple[RecordKind, str]
 """A canonical field that a position fills: its record kind and field name."""
@@ -67,7 +68,7 @@ class FileLayout:
         """Return the trimmed, non-empty values ``cells`` give to ``kind``."""
         values: dict[str, str] = {}
         for position, cell in zip(self.positions, cells, strict=True):
-            text = cell.strip()
+            text = trim(cell)
             if not text:
                 continue
             for target_kind, name in position.fills:

@@ -19,7 +19,6 @@ out. Findings about a line are reported once, in the first pass.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from sislink.model import (
     SourceDialect,
     SourceRecord,
 )
+from sislink.model.characters import trim
 from sislink.normalize import normalize
 from sislink.validate import rules
 
@@ -163,9 +163,9 @@ class _ReadState:
         transactions: Counter[str] = Counter()
         first_transaction: int | None = None
         lines = 0
-        for row in read_delimited(path, self.text_format):
+        for row in read_delimited(path, self.text_format, line_layout=_line_layout):
             if isinstance(row, Finding):
-                yield _with_kind(row)
+                yield row
                 if row.code == "file-unreadable":
                     return
                 continue
@@ -259,17 +259,19 @@ def _check_row(path: Path, row: TextRow) -> tuple[FileLayout | None, Finding | N
 
     Blank lines have neither a layout nor a finding.
     """
-    if not any(cell.strip() for cell in row.cells):
+    if not any(trim(cell) for cell in row.cells):
         return None, None
     provenance = Provenance(path.name, row.line)
     record_type = row.cells[0].strip()
     layout = LAYOUTS.get(record_type.upper())
     if layout is None:
+        # The first field is left out of the finding: in a file that is not
+        # caret delimited, it is the whole line.
         problem = rules.CALPADS_RECORD_TYPE_UNKNOWN.finding(
             provenance=provenance,
             field="recordType",
-            value=record_type,
             known=", ".join(LAYOUTS),
+            detail=_first_field_detail(row),
         )
         return None, problem
     if len(row.cells) != layout.width:
@@ -284,22 +286,29 @@ def _check_row(path: Path, row: TextRow) -> tuple[FileLayout | None, Finding | N
     return layout, None
 
 
+def _first_field_detail(row: TextRow) -> str:
+    """Return why a line's first field is no record type code, without quoting it."""
+    if len(row.cells) == 1:
+        return "the line has no caret '^', so it is not a CALPADS record"
+    if not row.cells[0].strip():
+        return "the line's first field is empty"
+    return "the line's first field is not a record type code"
+
+
 def _deletes(row: TextRow) -> bool:
     return row.cells[1].strip() in DELETE_TRANSACTION_CODES
 
 
-def _with_kind(finding: Finding) -> Finding:
-    """Give a finding about an undecodable line the kind its record type names.
+def _line_layout(record_type: str) -> tuple[RecordKind | None, list[str]]:
+    """Return the kind and field names of a line whose first field is ``record_type``.
 
-    The line's text is the finding's value, so its first field still names
-    the record type, and the line counts as a rejected record of that kind.
+    A line that cannot be decoded then counts as a rejected record of that
+    kind, and its error names the CALPADS field of the invalid byte.
     """
-    if finding.kind is not None or finding.value is None:
-        return finding
-    layout = LAYOUTS.get(finding.value.split("^", 1)[0].strip().upper())
+    layout = LAYOUTS.get(record_type.strip().upper())
     if layout is None:
-        return finding
-    return dataclasses.replace(finding, kind=layout.kind)
+        return None, []
+    return layout.kind, [f"{p.number} {p.name}" for p in layout.positions]
 
 
 def _transactions_warning(

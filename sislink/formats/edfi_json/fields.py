@@ -30,6 +30,8 @@ from sislink.formats.edfi_json.resources import (
     STUDENTS,
 )
 from sislink.formats.guardians import GuardianName
+from sislink.formats.surrogates import lone_surrogates
+from sislink.model.characters import trim
 
 Path = tuple[str, ...]
 
@@ -98,12 +100,16 @@ class Extractor:
     """Reads text values out of one resource object, noting values of the wrong type.
 
     A value is text when it is a string, number or boolean. An object or
-    array where a value belongs is noted in ``problems`` and left out.
+    array where a value belongs is noted in ``problems`` and left out. A
+    string with a lone UTF-16 surrogate is noted in ``surrogates`` and left
+    out too.
     """
 
     def __init__(self, resource: Mapping[str, object]) -> None:
         self.resource = resource
         self.problems: list[str] = []
+        self.surrogates: list[tuple[str, str]] = []
+        """The (property path, text) of each string with a lone surrogate."""
 
     def text(
         self, path: Path, within: Mapping[str, object] | None = None
@@ -150,7 +156,10 @@ class Extractor:
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, str):
-            return value.strip() or None
+            if lone_surrogates(value):
+                self.surrogates.append((".".join(path), value))
+                return None
+            return trim(value) or None
         if isinstance(value, int | Decimal | float):
             return str(value)
         self.problems.append(f"{'.'.join(path)} is an object or array, not a value")

@@ -24,6 +24,7 @@ from sislink.formats.edfi_json.resources import (
 )
 from sislink.formats.edfi_json.stream import Element, read_elements
 from sislink.formats.guardians import UnresolvedGuardians
+from sislink.formats.surrogates import surrogate_finding
 from sislink.model import (
     KINDS,
     Finding,
@@ -151,6 +152,12 @@ def _store(
     store_contact(extractor, resource.name, contacts)
     if extractor.problems:
         yield _invalid(resource.kind, provenance, "; ".join(extractor.problems))
+    elif extractor.surrogates:
+        them = "it" if len(extractor.surrogates) == 1 else "them"
+        outcome = f"The {resource.name} element was read without {them}"
+        yield surrogate_finding(
+            resource.kind, provenance, extractor.surrogates, outcome
+        )
 
 
 def _record(
@@ -164,6 +171,8 @@ def _record(
     fields = resource_fields(extractor, resource.name)
     if extractor.problems:
         return _invalid(resource.kind, provenance, "; ".join(extractor.problems))
+    if extractor.surrogates:
+        return surrogate_finding(resource.kind, provenance, extractor.surrogates)
     if resource.name == STUDENTS:
         student_id = fields.get("local_student_id")
         fields.update(contacts.guardian_fields(student_id))
@@ -225,6 +234,8 @@ def _delete_keys(
     }
     if extractor.problems:
         return _invalid(resource.kind, provenance, "; ".join(extractor.problems))
+    if extractor.surrogates:
+        return surrogate_finding(resource.kind, provenance, extractor.surrogates)
     found = {field: value for field, value in values.items() if value is not None}
     if len(found) < len(values):
         needed = ", ".join(name for name, _field in resource.delete_keys)

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
-
-import ijson
+from typing import Any, BinaryIO
 
 from sislink.errors import InputError
 from sislink.formats.base import file_error
+from sislink.formats.surrogates import JSON_ERRORS, json_backend
 from sislink.model import Finding
 
 BOM = b"\xef\xbb\xbf"
@@ -62,7 +61,8 @@ def read_elements(path: Path) -> Iterator[Element | Finding]:
                 )
                 return
             handle.seek(offset)
-            yield from _parse(path, _CountingReader(handle), offset)
+            backend = json_backend(path)
+            yield from _parse(path, _CountingReader(handle), offset, backend)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
 
@@ -86,14 +86,14 @@ def _array_start(handle: BinaryIO) -> int | str:
 
 
 def _parse(
-    path: Path, reader: _CountingReader, offset: int
+    path: Path, reader: _CountingReader, offset: int, backend: Any
 ) -> Iterator[Element | Finding]:
     index = 0
     try:
-        for value in ijson.items(reader, "item", use_float=False):
+        for value in backend.items(reader, "item", use_float=False):
             yield Element(index, value)
             index += 1
-    except ijson.JSONError as exc:
+    except JSON_ERRORS as exc:
         yield file_error(
             path,
             f"is not valid JSON: {_first_line(exc)}. Reading stopped in or "
@@ -106,6 +106,8 @@ def _parse(
 
 def _first_line(exc: Exception) -> str:
     """Return the first line of an ijson error, whose text may be bytes."""
+    if isinstance(exc, UnicodeDecodeError):
+        return str(exc)
     message = exc.args[0] if exc.args else ""
     if isinstance(message, bytes):
         message = message.decode("utf-8", errors="replace")

@@ -21,6 +21,7 @@ from sislink.formats.edfi_common import (
     order_disabilities,
 )
 from sislink.formats.guardians import GuardianName
+from sislink.model.characters import trim
 
 SCHOOL = "School"
 LOCAL_EDUCATION_AGENCY = "LocalEducationAgency"
@@ -92,7 +93,7 @@ def text_at(element: etree._Element, path: str) -> str | None:
     text = element.findtext(path)
     if text is None:
         return None
-    return text.strip() or None
+    return trim(text) or None
 
 
 def fields_at(element: etree._Element, paths: Mapping[str, str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from sislink.model import (
     SourceDialect,
     SourceRecord,
 )
+from sislink.model.characters import trim
 from sislink.validate import rules
 
 
@@ -108,7 +109,8 @@ class _FileReading:
 
     def rows(self) -> Iterator[ReadItem]:
         seen_row = False
-        for row in read_delimited(self.path, self.text_format, self.kind):
+        rows = read_delimited(self.path, self.text_format, self.kind, self._layout)
+        for row in rows:
             if isinstance(row, Finding):
                 yield row
                 if row.code == "file-unreadable":
@@ -146,7 +148,30 @@ class _FileReading:
             self.positions.setdefault(column_key(name), position)
         yield from self._check_header(names)
 
+    def _layout(self, first_cell: str) -> tuple[RecordKind, tuple[str, ...]]:
+        """Return the kind and declared column order of a line of this file.
+
+        ``read_delimited`` uses the order in a file without a header row.
+        """
+        return self.kind, self.file_map.order
+
     def _check_header(self, names: list[str]) -> Iterator[Finding]:
+        known = {column_key(c) for c in self.file_map.columns()}
+        known.update(column_key(c) for c in self.file_map.ignore)
+        if self.file_map.skip is not None:
+            known.add(column_key(self.file_map.skip.column))
+        if self.text_format.header and not known & {column_key(n) for n in names}:
+            # A first line that names no known column is likely a student's
+            # data in a file without a header row, so the finding quotes no cell.
+            yield file_error(
+                self.path,
+                f"line 1 names none of the columns of the {self.mapping.name} "
+                "mapping, so it is not a header row",
+                "export the file with its header row, or submit it in the "
+                "format it was exported in",
+                line=1,
+            )
+            return
         for record in self.file_map.records:
             for column, name in record.required_columns():
                 if column_key(column) not in self.positions:
@@ -159,10 +184,6 @@ class _FileReading:
                         "the column name in the mapping",
                         line=1,
                     )
-        known = {column_key(c) for c in self.file_map.columns()}
-        known.update(column_key(c) for c in self.file_map.ignore)
-        if self.file_map.skip is not None:
-            known.add(column_key(self.file_map.skip.column))
         unknown = [n for n in names if column_key(n) not in known and n.strip()]
         if unknown and self.text_format.header:
             shown = ", ".join(repr(n) for n in unknown)
@@ -174,7 +195,7 @@ class _FileReading:
             )
 
     def _row(self, row: TextRow) -> Iterator[ReadItem]:
-        if not any(cell.strip() for cell in row.cells):
+        if not any(trim(cell) for cell in row.cells):
             return
         provenance = Provenance(self.path.name, row.line)
         if len(row.cells) != self.width:
@@ -203,7 +224,7 @@ class _FileReading:
 
     def _cell(self, row: TextRow, column: str) -> str:
         position = self.positions.get(column_key(column))
-        return "" if position is None else row.cells[position].strip()
+        return "" if position is None else trim(row.cells[position])
 
 
 def _own_columns(file_map: FileMap) -> dict[RecordKind, list[str]]:

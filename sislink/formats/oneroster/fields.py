@@ -17,7 +17,13 @@ from sislink.formats.oneroster.layout import (
 )
 from sislink.formats.oneroster.rows import Row
 
-USER_ID = re.compile(r"\{\s*([^{}:]*?)\s*:\s*([^{}]*?)\s*\}")
+SPACE = r"[^\S\x0b\x0c\x1c-\x1f]"
+"""A whitespace character other than a control character, as ``trim`` removes.
+
+Control characters stay in the identifier, so that normalization removes
+them with a warning."""
+
+USER_ID = re.compile(r"\{\s*([^{}:]*?)\s*:\s*([^{}]*?)\s*\}".replace(r"\s", SPACE))
 """One userIds entry, ``{type:identifier}``."""
 
 
@@ -27,7 +33,11 @@ def organization_id(row: Row) -> str | None:
 
 
 def split_list(value: str | None) -> list[str]:
-    """Return the items of a OneRoster list value: comma separated, trimmed."""
+    """Return the items of a OneRoster list value: comma separated, stripped.
+
+    The items are ids and grade codes, so they lose control characters at
+    their edges, as the ids and codes of ``rows.STRIPPED_COLUMNS`` do.
+    """
     if not value:
         return []
     return [item.strip() for item in value.split(",") if item.strip()]
@@ -51,7 +61,7 @@ def user_ids(value: str | None) -> dict[str, str] | None:
         return None
     found: dict[str, str] = {}
     for id_type, identifier in entries:
-        folded = id_type.casefold()
+        folded = id_type.strip().casefold()
         if folded in STATE_ID_TYPES and identifier:
             found.setdefault("state_student_id", identifier)
         elif folded in DISTRICT_ID_TYPES and identifier:

@@ -17,7 +17,24 @@ from sislink.formats.oneroster.layout import (
 )
 from sislink.formats.text import TextFormat, read_delimited
 from sislink.model import Finding, Provenance, RecordKind
+from sislink.model.characters import trim
 from sislink.validate import rules
+
+STRIPPED_COLUMNS = frozenset(
+    {
+        "sourcedId",
+        "parentSourcedId",
+        "orgSourcedIds",
+        "agentSourcedIds",
+        "userSourcedId",
+        "classSourcedId",
+        "schoolSourcedId",
+        "status",
+        "type",
+        "role",
+    }
+)
+"""The columns of ids and codes, which ``_trimmed`` strips like ``str.strip``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +82,7 @@ def read_rows(
                 yield problem
                 return
             continue
-        if not any(cell.strip() for cell in row.cells):
+        if not any(trim(cell) for cell in row.cells):
             continue
         if len(row.cells) != len(header):
             yield rules.ROW_WIDTH_MISMATCH.finding(
@@ -73,9 +90,9 @@ def read_rows(
             )
             continue
         values = {
-            column: cell.strip()
+            column: text
             for column, cell in zip(header, row.cells, strict=True)
-            if column is not None and cell.strip()
+            if column is not None and (text := _trimmed(column, cell))
         }
         yield Row(path.name, row.line, values)
     if header is None and not rejected:
@@ -84,6 +101,17 @@ def read_rows(
             "has no header row; OneRoster files are never empty",
             "export the file again, or list it as absent in manifest.csv",
         )
+
+
+def _trimmed(column: str, cell: str) -> str:
+    """Return a cell without whitespace at its edges.
+
+    Ids and codes lose control characters at their edges too, as with
+    ``str.strip``, because they join rows across files and steer reading.
+    Other values keep them, so that normalization removes them with a warning.
+    NOTE: a control character inside an id still breaks the joins it is in.
+    """
+    return cell.strip() if column in STRIPPED_COLUMNS else trim(cell)
 
 
 def _missing_column(path: Path, header: list[str | None]) -> Finding | None:

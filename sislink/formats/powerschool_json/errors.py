@@ -23,7 +23,7 @@ ESCAPED = frozenset('"\\/bfnrtu')
 BLOCK_SIZE = 1 << 16
 
 
-def json_error(path: Path, exc: ijson.JSONError, students_read: int) -> Finding:
+def json_error(path: Path, exc: Exception, students_read: int) -> Finding:
     """Return the error finding for ``path``, malformed where ``exc`` says.
 
     The finding rejects the submission: students after the fault were not
@@ -43,7 +43,9 @@ def json_error(path: Path, exc: ijson.JSONError, students_read: int) -> Finding:
     )
 
 
-def _reason(exc: ijson.JSONError) -> str:
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return str(exc)
     detail = exc.args[0] if exc.args else exc
     if isinstance(detail, bytes):
         detail = detail.decode("utf-8", errors="backslashreplace")

@@ -4,6 +4,10 @@ A file may hold ``{"students": {"student": [...]}}`` as the API returns it,
 ``{"student": {...}}``, a list of student objects (bare or each wrapped in
 ``{"student": ...}``), or one bare student object. Each student object is
 built alone, so memory holds one student at a time.
+
+A record with a lone UTF-16 surrogate escape in a value it reads is held
+with a json-surrogate-invalid error (``sislink.formats.surrogates``). The
+student's other record is read if its own values are sound.
 """
 
 from __future__ import annotations
@@ -19,7 +23,15 @@ import ijson
 from sislink.formats.base import Reader, ReadItem, check_readable, file_error
 from sislink.formats.powerschool_json import layout
 from sislink.formats.powerschool_json.errors import json_error
+from sislink.formats.surrogates import (
+    JSON_ERRORS,
+    json_backend,
+    lone_surrogates,
+    replace_lone_surrogates,
+    surrogate_finding,
+)
 from sislink.model import Provenance, RecordKind, Skipped, SourceRecord
+from sislink.model.characters import trim
 from sislink.validate import rules
 
 STUDENT_PREFIXES = frozenset(
@@ -74,10 +86,10 @@ def _page_order(path: Path) -> tuple[int, str]:
 def _read_file(path: Path, handle: BinaryIO) -> Iterator[ReadItem]:
     count = 0
     try:
-        for student in _student_objects(handle):
+        for student in _student_objects(handle, json_backend(path)):
             count += 1
             yield from _items(path, count, student)
-    except ijson.JSONError as exc:
+    except JSON_ERRORS as exc:
         yield json_error(path, exc, count)
         return
     if count == 0:
@@ -90,12 +102,12 @@ def _read_file(path: Path, handle: BinaryIO) -> Iterator[ReadItem]:
         )
 
 
-def _student_objects(handle: BinaryIO) -> Iterator[Any]:
-    """Yield each student object of the file, built one at a time."""
+def _student_objects(handle: BinaryIO, backend: Any) -> Iterator[Any]:
+    """Yield each student object of the file, built one at a time by ``backend``."""
     builder: Any = None
     depth = 0
     root_is_wrapper: bool | None = None
-    for prefix, event, value in ijson.parse(handle, use_float=False):
+    for prefix, event, value in backend.parse(handle, use_float=False):
         if builder is None and prefix == "" and event == "map_key":
             if root_is_wrapper is None:
                 root_is_wrapper = value in WRAPPER_KEYS
@@ -138,32 +150,40 @@ def _unwrapped(value: Any) -> Iterator[Any]:
 def _items(path: Path, index: int, student: Any) -> Iterator[ReadItem]:
     element = f"student {index}"
     if not isinstance(student, dict):
+        # The entry's text is left out: a string may be a whole student's data.
         yield rules.JSON_STUDENT_INVALID.finding(
             kind=RecordKind.STUDENT,
             provenance=Provenance(path.name, element=element),
-            value=_text(student) or type(student).__name__,
+            json_type=_json_type(student),
         )
         return
     dcid = _text(student.get("id"))
     if dcid:
-        element += f" (id {dcid})"
+        element += f" (id {replace_lone_surrogates(dcid)})"
     provenance = Provenance(path.name, element=element)
-    if _text(_at(student, layout.ENROLL_STATUS_CODE)) == layout.PRE_REGISTERED:
+    status = _text(_at(student, layout.ENROLL_STATUS_CODE)).strip()
+    if status == layout.PRE_REGISTERED:
         for kind in layout.FIELDS:
             yield Skipped(kind, provenance, layout.SKIP_REASON)
         return
     dialect = layout.dialect()
     for kind, paths in layout.FIELDS.items():
         fields = {}
+        broken = []
         for dotted, name in paths.items():
             text = _text(_at(student, dotted))
-            if text:
+            if lone_surrogates(text):
+                broken.append((dotted, text))
+            elif text:
                 fields[name] = text
         if kind is RecordKind.ENROLLMENT and not isinstance(
             student.get("school_enrollment"), dict
         ):
             continue
-        yield SourceRecord(kind, fields, provenance, dialect)
+        if broken:
+            yield surrogate_finding(kind, provenance, broken)
+        else:
+            yield SourceRecord(kind, fields, provenance, dialect)
 
 
 def _at(value: Any, dotted: str) -> Any:
@@ -174,6 +194,19 @@ def _at(value: Any, dotted: str) -> Any:
     return value
 
 
+def _json_type(value: Any) -> str:
+    """Return the JSON type of a parsed value, as RFC 8259 names it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "number"
+
+
 def _text(value: Any) -> str:
     """Return a JSON scalar as source text; objects and lists give ''."""
     if value is None or isinstance(value, dict | list):
@@ -182,4 +215,4 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, Decimal):
         return str(value)
-    return str(value).strip()
+    return trim(str(value))

@@ -18,6 +18,7 @@ from sislink.model import (
     SourceDialect,
     SourceRecord,
 )
+from sislink.model.characters import trim
 
 DIALECT = SourceDialect("sislink-csv", ("%Y-%m-%d",), "calpads")
 LOAD_ORDER = list(RecordKind)
@@ -89,16 +90,16 @@ def _read_file(
             if any(problem.is_error for problem in problems):
                 return
             continue
-        if not any(cell.strip() for cell in row.cells):
+        if not any(trim(cell) for cell in row.cells):
             continue
         provenance = Provenance(path.name, row.line)
         if len(row.cells) != len(header):
             yield _width_error(kind, provenance, len(row.cells), len(header))
             continue
         values = {
-            name: cell.strip()
+            name: text
             for name, cell in zip(names, row.cells, strict=True)
-            if name is not None and cell.strip()
+            if name is not None and (text := trim(cell))
         }
         yield SourceRecord(kind, values, provenance, DIALECT)
     if header is None and not problems_seen:
@@ -120,6 +121,18 @@ def _field_names(kind: RecordKind, header: list[str]) -> list[str | None]:
 def _check_header(
     path: Path, kind: RecordKind, header: list[str], fields: list[str | None]
 ) -> Iterator[Finding]:
+    if not any(fields):
+        # A first line that names no known column is likely a student's
+        # data in a file without a header row, so the finding quotes no cell.
+        yield file_error(
+            path,
+            f"line 1 names none of the columns of the {kind} layout, so it is "
+            "not a header row",
+            "export the file with the header row of the sislink CSV layout, or "
+            "submit it in the format it was exported in",
+            line=1,
+        )
+        return
     for column, name in zip(header, fields, strict=True):
         if name is None:
             yield Finding(
