@@ -19,6 +19,11 @@ from pathlib import Path
 from typing import IO
 
 from sislink.formats.base import RecordSource, StoredRecord
+from sislink.formats.edfi_descriptors import (
+    descriptor_uri,
+    disability_uri,
+    sex_uri,
+)
 from sislink.formats.edfi_json.resources import (
     CONTACT_ASSOCIATIONS,
     CONTACTS,
@@ -29,11 +34,6 @@ from sislink.formats.edfi_json.resources import (
     STUDENTS,
 )
 from sislink.formats.edfi_xml.builders import SPECIAL_EDUCATION_PROGRAM
-from sislink.formats.edfi_xml.descriptors import (
-    descriptor_uri,
-    disability_uri,
-    sex_uri,
-)
 from sislink.formats.guardians import (
     GuardianIds,
     GuardianName,
