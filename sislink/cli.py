@@ -645,6 +645,8 @@ def export_command(
     console.print(f"wrote {len(result.files)} files to {out}", highlight=False)
     if result.left_out:
         _print_left_out(result.format, result.left_out)
+    if result.fields_left_out:
+        _print_fields_left_out(result.format, result.fields_left_out)
 
 
 def _print_left_out(file_format: str, left_out: dict[str, dict[str, int]]) -> None:
@@ -664,6 +666,35 @@ def _print_left_out(file_format: str, left_out: dict[str, dict[str, int]]) -> No
     ]
     columns = [key_column("organization"), key_column("kind")]
     columns += [number_column("records left out")]
+    print_table(console, columns, table)
+
+
+def _print_fields_left_out(
+    file_format: str, left_out: dict[str, dict[str, dict[str, int]]]
+) -> None:
+    table = [
+        (code, kind, name, f"{count:,}")
+        for code, kinds in left_out.items()
+        for kind, fields in sorted(kinds.items())
+        for name, count in sorted(fields.items())
+    ]
+    total = sum(
+        count
+        for kinds in left_out.values()
+        for fields in kinds.values()
+        for count in fields.values()
+    )
+    values = "value was" if total == 1 else "values were"
+    console.print(
+        f"[bold yellow]warning:[/] {file_format} has no place for some fields of "
+        f"the records it writes, so {total:,} stored {values} left out of the "
+        "export. Export with --format csv (the sislink CSV layout) to write "
+        "every field.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    columns = [key_column("organization"), key_column("kind"), key_column("field")]
+    columns += [number_column("values left out")]
     print_table(console, columns, table)
 
 

@@ -6,7 +6,10 @@ visible organization that holds records gets a folder named after its code,
 written by the format's writer. ``persons.csv`` beside the folders links the
 records to the person index: one row per person and local id. A format that
 does not carry every record kind leaves the others out, and the result
-counts them per organization and kind. Formats that keep guardians as
+counts them per organization and kind. Within the kinds it writes, a format
+may have no place for some fields (``sislink.formats.FIELD_LOSSES``): the
+result counts the stored values it leaves out per organization, kind and
+field. Formats that keep guardians as
 people of their own (OneRoster users, Ed-Fi contacts) write a guardian once
 per organization and household: students with the same postal code and the
 same guardians' names share them (``sislink.formats.guardians.shared_key``).
@@ -27,7 +30,8 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, func, select
 
 from sislink.errors import InputError, UsageError
-from sislink.formats import WRITERS
+from sislink.formats import FIELD_LOSSES, WRITERS
+from sislink.formats.carried import FieldLoss
 from sislink.model import RecordKind
 from sislink.model.records import JsonValue
 from sislink.report.csv_safety import neutralize
@@ -58,6 +62,8 @@ class ExportResult:
 
     ``left_out`` counts, per organization and kind, the current records of
     the kinds the format does not carry, which were not written.
+    ``fields_left_out`` counts, per organization, kind and field, the values
+    of written records that the format does not carry.
     """
 
     format: str
@@ -65,6 +71,7 @@ class ExportResult:
     records: dict[str, dict[str, int]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     left_out: dict[str, dict[str, int]] = field(default_factory=dict)
+    fields_left_out: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         """Return the result as the ``--json`` output of ``sislink export``."""
@@ -73,6 +80,7 @@ class ExportResult:
             "folder": str(self.folder),
             "records": self.records,
             "left_out": self.left_out,
+            "fields_left_out": self.fields_left_out,
             "files": [str(path) for path in self.files],
         }
 
@@ -111,7 +119,12 @@ def export(
             held = _counts_held(connection, organization.id)
             if not held:
                 continue
-            source = _RecordSource(connection, organization.id, name in CSV_FORMATS)
+            source = _RecordSource(
+                connection,
+                organization.id,
+                name in CSV_FORMATS,
+                FIELD_LOSSES.get(name, ()),
+            )
             try:
                 result.files += write(out / organization.code, source)
             except ValueError as exc:
@@ -135,6 +148,15 @@ def export(
                     "%s carries no %s: records of organization %s left out",
                     name,
                     ", ".join(sorted(left_out)),
+                    organization.code,
+                )
+            if source.fields_left_out:
+                result.fields_left_out[organization.code] = source.fields_left_out
+                log.info(
+                    "%s does not carry %d fields of organization %s's records: "
+                    "their values were left out",
+                    name,
+                    sum(len(fields) for fields in source.fields_left_out.values()),
                     organization.code,
                 )
         result.files.append(_write_persons(connection, out, visible))
@@ -177,13 +199,24 @@ class _RecordSource:
     """Callable returning an organization's current records of a kind, counted.
 
     ``requested`` collects the kinds the writer asked for. The format does
-    not carry the others.
+    not carry the others. ``fields_left_out`` counts, by kind and field, the
+    values of the records handed to the writer that ``losses`` apply to.
     """
 
-    def __init__(self, connection: Connection, organization_id: int, neutral: bool):
+    def __init__(
+        self,
+        connection: Connection,
+        organization_id: int,
+        neutral: bool,
+        losses: tuple[FieldLoss, ...] = (),
+    ):
         self._connection = connection
         self._organization_id = organization_id
         self._neutral = neutral
+        self._losses: dict[str, list[FieldLoss]] = {}
+        for loss in losses:
+            self._losses.setdefault(loss.kind.value, []).append(loss)
+        self.fields_left_out: dict[str, dict[str, int]] = {}
         # NOTE: ``written`` counts the records handed to the writer. Writers
         # that join one enrollment to each student (PowerSchool JSON and the
         # vendor mappings) keep the latest only, so they write fewer.
@@ -218,13 +251,24 @@ class _RecordSource:
             .execution_options(yield_per=5_000)
         )
         count = 0
+        losses = self._losses.get(kind.value, [])
         # The with block closes the cursor when close() stops the generator early.
         with self._connection.execute(query) as result:
             for (data,) in result:
                 count += 1
+                if losses:
+                    self._count_losses(kind.value, losses, data)
                 yield _neutralized(data) if self._neutral else data
         if count:
             self.written[kind.value] = count
+
+    def _count_losses(
+        self, kind: str, losses: list[FieldLoss], data: Mapping[str, JsonValue]
+    ) -> None:
+        for loss in losses:
+            if loss.applies(data.get(loss.field)):
+                counts = self.fields_left_out.setdefault(kind, {})
+                counts[loss.field] = counts.get(loss.field, 0) + 1
 
 
 def _neutralized(data: Mapping[str, JsonValue]) -> dict[str, JsonValue]:

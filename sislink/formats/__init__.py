@@ -8,12 +8,14 @@ from sislink.errors import UsageError
 from sislink.formats.base import Reader, ReadItem, RecordSource, Writer
 from sislink.formats.calpads import CalpadsReader
 from sislink.formats.calpads import writer as calpads_writer
+from sislink.formats.carried import FieldLoss
 from sislink.formats.edfi_json import EdFiJsonReader
 from sislink.formats.edfi_json import writer as edfi_json_writer
 from sislink.formats.edfi_xml import EdFiXmlReader
 from sislink.formats.edfi_xml import writer as edfi_xml_writer
 from sislink.formats.mapped import builtin_mappings, load_mapping, mapped_writer
 from sislink.formats.mapped import reader_class as mapped_reader_class
+from sislink.formats.mapped.writer import mapping_field_losses
 from sislink.formats.oneroster import OneRosterCsvReader
 from sislink.formats.oneroster import writer as oneroster_writer
 from sislink.formats.powerschool_json import PowerSchoolJsonReader
@@ -41,6 +43,17 @@ WRITERS.update({m.name: mapped_writer(m) for m in BUILTIN_MAPPINGS})
 WRITERS[PowerSchoolJsonReader.name] = powerschool_json_writer.write
 WRITERS[OneRosterCsvReader.name] = oneroster_writer.write
 WRITERS[EdFiJsonReader.name] = edfi_json_writer.write
+
+FIELD_LOSSES: dict[str, tuple[FieldLoss, ...]] = {
+    EdFiXmlReader.name: edfi_xml_writer.FIELD_LOSSES,
+    SislinkCsvReader.name: (),
+    CalpadsReader.name: tuple(calpads_writer.field_losses()),
+    PowerSchoolJsonReader.name: powerschool_json_writer.FIELD_LOSSES,
+    OneRosterCsvReader.name: oneroster_writer.FIELD_LOSSES,
+    EdFiJsonReader.name: edfi_json_writer.FIELD_LOSSES,
+}
+"""The fields each written format leaves out of the kinds it writes."""
+FIELD_LOSSES.update({m.name: tuple(mapping_field_losses(m)) for m in BUILTIN_MAPPINGS})
 
 
 def get_reader(
@@ -87,6 +100,7 @@ def get_writer(name: str) -> Writer:
 
 
 __all__ = [
+    "FIELD_LOSSES",
     "READERS",
     "WRITERS",
     "ReadItem",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sislink.formats.edfi_descriptors import descriptor_value, disability_code
 from sislink.formats.guardians import GuardianName, guardian_fields
 from sislink.model.crosswalks import code_key
 
@@ -23,6 +24,18 @@ IDENTIFICATION_FIELDS = {"state": "state_student_id", "district": "district_stud
 """Student id fields by assigning organization or identification system (casefolded)."""
 
 DISABILITY_SLOTS = ("primary_disability", "secondary_disability")
+
+TEXT_DESCRIPTORS = {
+    "entry_type": "EntryTypeDescriptor",
+    "exit_withdraw_type": "ExitWithdrawTypeDescriptor",
+    "special_education_setting": "SpecialEducationSettingDescriptor",
+    "special_education_exit_reason": "SpecialEducationExitReasonDescriptor",
+    "services": "SpecialEducationProgramServiceDescriptor",
+}
+"""The descriptor of each text field the writers write as descriptor URIs.
+
+Code fields (sex, grade, disabilities) go through crosswalks in
+normalization instead."""
 
 
 def agency_kind(status: str | None, category: str | None) -> str:
@@ -67,11 +80,33 @@ def order_disabilities(entries: Iterable[tuple[str | None, str | None]]) -> list
 
 
 def disability_fields(disabilities: list[str]) -> dict[str, str]:
-    """Return the primary, secondary and other disability fields of a list."""
+    """Return the primary, secondary and other disability fields of a list.
+
+    Further disabilities are text, so each is turned into its CALPADS code
+    here (``disability_code``); one without a code keeps its URI.
+    """
     fields = dict(zip(DISABILITY_SLOTS, disabilities, strict=False))
-    if len(disabilities) > len(DISABILITY_SLOTS):
-        fields["other_disabilities"] = ";".join(disabilities[len(DISABILITY_SLOTS) :])
+    others = [disability_code(text) for text in disabilities[len(DISABILITY_SLOTS) :]]
+    if others:
+        fields["other_disabilities"] = ";".join(others)
     return fields
+
+
+def descriptor_values(fields: dict[str, str]) -> dict[str, str]:
+    """Return ``fields`` with the writers' descriptor URIs read back as values.
+
+    Each field of ``TEXT_DESCRIPTORS`` that holds a URI of its Ed-Fi
+    descriptor gets the code value after ``#``, the value sislink's writers
+    put there; services are a ``;`` list, each item read alone. Other URIs
+    are kept as sent.
+    """
+    values = dict(fields)
+    for name, descriptor in TEXT_DESCRIPTORS.items():
+        text = values.get(name)
+        if text is not None:
+            items = text.split(";") if name == "services" else [text]
+            values[name] = ";".join(descriptor_value(descriptor, i) for i in items)
+    return values
 
 
 @dataclass

@@ -43,7 +43,6 @@ from sislink.store.schema import record_versions
 SAMPLES = Path(__file__).parent / "samples" / "edfi-json"
 BULK = SAMPLES / "bulk"
 DELETES = SAMPLES / "deletes"
-SETTING = "uri://ed-fi.org/SpecialEducationSettingDescriptor#"
 
 runner = CliRunner()
 
@@ -181,7 +180,7 @@ def test_provenance_names_element() -> None:
             RecordKind.SPECIAL_EDUCATION_PROGRAM,
             "0042017|1964733|2024-08-14",
             "special_education_setting",
-            SETTING + "Inside regular class 80% or more of the day",
+            "Inside regular class 80% or more of the day",
         ),
     ],
 )
@@ -859,8 +858,8 @@ ENROLLMENTS: list[dict[str, Any]] = [
         "school_id": "0136861",
         "entry_date": "2024-08-15",
         "exit_withdraw_date": "2025-06-12",
-        "entry_type": "uri://ed-fi.org/EntryTypeDescriptor#Next year school",
-        "exit_withdraw_type": "uri://ed-fi.org/ExitWithdrawTypeDescriptor#Graduated",
+        "entry_type": "Next year school",
+        "exit_withdraw_type": "Graduated",
         "entry_grade_level": "05",
     },
     {
@@ -878,7 +877,7 @@ PROGRAMS: list[dict[str, Any]] = [
         "begin_date": "2024-08-15",
         "end_date": "2025-06-12",
         "idea_eligibility": True,
-        "special_education_setting": SETTING + "Inside regular class 80% or more",
+        "special_education_setting": "Inside regular class 80% or more",
         "special_education_hours_per_week": 7.5,
         "iep_begin_date": "2024-09-01",
         "iep_end_date": "2025-08-31",
@@ -886,14 +885,12 @@ PROGRAMS: list[dict[str, Any]] = [
         "last_evaluation_date": "2024-05-02",
         "primary_disability": "320",
         "secondary_disability": "240",
-        # Further disabilities are text, kept as the descriptor URIs sent.
-        "other_disabilities": "uri://ed-fi.org/DisabilityDescriptor#Specific "
-        "Learning Disability;uri://sislink/DisabilityDescriptor#281",
+        # Further disabilities are text, written as descriptor URIs and
+        # read back as CALPADS codes.
+        "other_disabilities": "290;281",
         "special_education_exit_date": "2025-06-12",
-        "special_education_exit_reason": "uri://ed-fi.org/"
-        "SpecialEducationExitReasonDescriptor#Transferred out",
-        "services": "uri://ed-fi.org/SpecialEducationProgramServiceDescriptor#"
-        "Occupational Therapy",
+        "special_education_exit_reason": "Transferred out",
+        "services": "Occupational Therapy",
     },
     {
         "local_student_id": "0001002",

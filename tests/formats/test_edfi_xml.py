@@ -19,14 +19,14 @@ import pytest
 from lxml import etree
 
 from sislink.formats.base import ReadItem
-from sislink.formats.edfi_xml import EdFiXmlReader
-from sislink.formats.edfi_xml import reader as reader_module
-from sislink.formats.edfi_xml.descriptors import (
+from sislink.formats.edfi_descriptors import (
     CALIFORNIA_DISABILITY_NAMESPACE,
     DISABILITY_DESCRIPTOR,
     SEX_DESCRIPTOR,
     disability_uri,
 )
+from sislink.formats.edfi_xml import EdFiXmlReader
+from sislink.formats.edfi_xml import reader as reader_module
 from sislink.formats.edfi_xml.writer import write_interchanges
 from sislink.model import (
     Finding,
@@ -246,15 +246,13 @@ def test_sample_student_fields(
             3086,
             {
                 "idea_eligibility": "1",
-                "special_education_setting": "uri://ed-fi.org/"
-                "SpecialEducationSettingDescriptor#Inside regular class less than "
+                "special_education_setting": "Inside regular class less than "
                 "40% of the day",
                 "special_education_hours_per_week": "25.00",
                 "last_evaluation_date": "2021-08-23",
                 "primary_disability": DISABILITY_URI + "Autism Spectrum Disorders",
                 "special_education_exit_date": "2021-10-01",
-                "special_education_exit_reason": "uri://ed-fi.org/"
-                "SpecialEducationExitReasonDescriptor#Transferred out",
+                "special_education_exit_reason": "Transferred out",
             },
         ),
         (
@@ -266,8 +264,7 @@ def test_sample_student_fields(
                 "primary_disability": DISABILITY_URI + "Motor impairment",
                 "secondary_disability": DISABILITY_URI + "Physical Disability",
                 "special_education_exit_date": "2021-10-01",
-                "special_education_exit_reason": "uri://ed-fi.org/"
-                "SpecialEducationExitReasonDescriptor#Graduated with Diploma",
+                "special_education_exit_reason": "Graduated with Diploma",
             },
         ),
         (
@@ -286,8 +283,7 @@ def test_sample_student_fields(
             {
                 "last_evaluation_date": "2021-08-23",
                 "primary_disability": DISABILITY_URI + "Deaf-Blindness",
-                "services": "uri://ed-fi.org/SpecialEducationProgramServiceDescriptor"
-                "#Speech-Language And Audiology Services",
+                "services": "Speech-Language And Audiology Services",
             },
         ),
     ],
@@ -769,8 +765,7 @@ PROGRAMS: list[dict[str, Any]] = [
         "secondary_disability": "240",
         "other_disabilities": "290;Physical Disability",
         "special_education_exit_date": "2025-06-12",
-        "special_education_exit_reason": "uri://ed-fi.org/"
-        "SpecialEducationExitReasonDescriptor#Transferred out",
+        "special_education_exit_reason": "Transferred out",
         "services": "Speech-Language And Audiology Services;Occupational Therapy",
     },
     {

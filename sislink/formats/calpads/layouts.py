@@ -13,16 +13,20 @@ module confirms it, and its reason explains the chosen position. Field counts
 How far each file is confirmed:
 
 - SENR (35 fields): 1.01-1.06, 1.09-1.12, 1.17, 1.23-1.25 from the CALPADS File
-  Specifications (California Department of Education), and 1.26 from the
-  CALPADS error SENR0188 as published on schooldataleadership.org. Newer
-  specification versions renumber SENR (the CALPADS error documentation for
-  SWDS0605E4 lists 1.22 Enrollment Start Date and 1.25 Enrollment Exit Date);
+  Specifications (California Department of Education), 1.13-1.16 and 1.18
+  from the Aeries support article "CALPADS Cross Reference by Extract", and
+  1.26 from the CALPADS error SENR0188 as published on
+  schooldataleadership.org. Newer specification versions renumber SENR after
+  1.18 (the CALPADS error documentation for SWDS0605E4 lists 1.22 Enrollment
+  Start Date and 1.25 Enrollment Exit Date, and so does the Aeries article);
   this layout follows the numbering with 1.23 as the enrollment start date.
 - SINF: 2.01, 2.02, 2.04, 2.07 and 2.09 from CALPADS error IVR0180; 2.18 from
   PLAN0714F1; 2.31 and 2.33-2.35 from SINF0053; 2.38-2.40 from SINF0453 (all in
   the CALPADS online documentation, documentation.calpads.org, Troubleshooting).
   PLAN0367E4 lists 2.06 as the SSID, against IVR0180's 2.09; 2.09 is used
-  because it keeps school, year and SSID in SENR's order.
+  because it keeps school, year and SSID in SENR's order. 2.14-2.17 repeat
+  SENR's 1.13-1.16 (suffix and alias names) by assumption, because SINF has
+  four places between the legal last name and the birth date, as SENR does.
 - SPED (legacy file, specification v11, 2018-19): 14.01-14.43 in full, from the
   Aeries support article "CALPADS Special Education Tables and Fields".
 - SWDS: 22.04, 22.11 and 22.12 from CALPADS error SWDS0605E4.
@@ -56,6 +60,11 @@ AERIES_SPED = "Aeries support article 'CALPADS Special Education Tables and Fiel
 TROUBLESHOOTING = "CALPADS online documentation, Troubleshooting, error"
 SCENARIOS = "CDE 'Special Education File Submission Scenarios' (field name only)"
 COMMON = f"{CFS}: x.01 record type and x.02 transaction type in every file"
+AERIES_EXTRACT = "Aeries support article 'CALPADS Cross Reference by Extract'"
+ALIAS_ORDER = (
+    "SENR's order 1.13-1.16 between the legal last name and the birth date, "
+    "where SINF has four places (2.14-2.17) too"
+)
 
 STUDENT = RecordKind.STUDENT
 ENROLLMENT = RecordKind.ENROLLMENT
@@ -139,15 +148,24 @@ SENR = FileLayout(
         known("1.10", "Student Legal First Name", CFS, (STUDENT, "first_name")),
         known("1.11", "Student Legal Middle Name", CFS, (STUDENT, "middle_name")),
         known("1.12", "Student Legal Last Name", CFS, (STUDENT, "last_surname")),
-        *(_unread(f"1.{n}") for n in range(13, 17)),
-        known("1.17", "Student Birth Date", CFS, (STUDENT, "birth_date")),
-        assumed(
-            "1.18",
-            "Student Gender Code",
-            "follows the birth date, as SPED 14.14 follows 14.13 and SINF 2.19 "
-            "follows 2.18",
-            (STUDENT, "sex"),
+        known("1.13", "Student Legal Name Suffix Code", AERIES_EXTRACT),
+        # NOTE: CALPADS names 1.14 and 1.16 alias names. sislink writes a
+        # student's preferred names there, and reads them back as such.
+        known(
+            "1.14",
+            "Student Alias First Name",
+            AERIES_EXTRACT,
+            (STUDENT, "preferred_first_name"),
         ),
+        known("1.15", "Student Alias Middle Name", AERIES_EXTRACT),
+        known(
+            "1.16",
+            "Student Alias Last Name",
+            AERIES_EXTRACT,
+            (STUDENT, "preferred_last_surname"),
+        ),
+        known("1.17", "Student Birth Date", CFS, (STUDENT, "birth_date")),
+        known("1.18", "Student Gender Code", AERIES_EXTRACT, (STUDENT, "sex")),
         *(_unread(f"1.{n}") for n in range(19, 23)),
         known("1.23", "Enrollment Start Date", CFS, (ENROLLMENT, "entry_date")),
         known("1.24", "Enrollment Status Code", CFS, (ENROLLMENT, "enrollment_status")),
@@ -212,7 +230,24 @@ SINF = FileLayout(
             "names follow the local id in SENR's order (1.10-1.12)",
             (STUDENT, "last_surname"),
         ),
-        *(_unread(f"2.{n}") for n in range(14, 18)),
+        assumed(
+            "2.14",
+            "Student Legal Name Suffix Code",
+            ALIAS_ORDER,
+        ),
+        assumed(
+            "2.15",
+            "Student Alias First Name",
+            ALIAS_ORDER,
+            (STUDENT, "preferred_first_name"),
+        ),
+        assumed("2.16", "Student Alias Middle Name", ALIAS_ORDER),
+        assumed(
+            "2.17",
+            "Student Alias Last Name",
+            ALIAS_ORDER,
+            (STUDENT, "preferred_last_surname"),
+        ),
         known(
             "2.18",
             "Student Birth Date",
@@ -351,6 +386,9 @@ MEET = FileLayout(
             f"SPED's order (14.23) after the dates; name from {SCENARIOS}",
             (EVALUATION, "meeting_delay_code"),
         ),
+        # NOTE: the eligibility outcome code's values are not confirmed, so
+        # it fills no canonical field: an evaluation read from MEET has no
+        # eligibility.
         assumed("24.19", "Eligibility Outcome Code", f"name from {SCENARIOS}"),
         assumed("24.20", "Plan Review Indicator", f"name from {SCENARIOS}"),
     ),

@@ -6,11 +6,13 @@ every other position stays empty. Dates are written as CCYYMMDD. The files
 are UTF-8 with Windows line ends.
 
 NOTE: the legacy SPED file is not written, because one SPED line joins a
-program, a plan and a meeting that the store keeps apart.
+program, a plan and a meeting that the store keeps apart. So a program keeps
+only what SWDS holds, and ``field_losses`` lists every field left out.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from sislink.formats.calpads.layouts import (
     SWDS,
 )
 from sislink.formats.calpads.positions import FileLayout
+from sislink.formats.carried import FieldLoss, losses_outside
 from sislink.model import KINDS, FieldType, RecordKind
 from sislink.model.characters import (
     CALPADS_UNWRITABLE,
@@ -35,6 +38,22 @@ from sislink.model.records import JsonValue
 
 WRITTEN = (SINF, SENR, SWDS, MEET, PLAN, SERV)
 """The layouts written, SINF first because SENR repeats each student's names."""
+
+FREQUENCY_REASON = (
+    "SERV 25.14 Service Frequency Code is one code, and no public source read "
+    "for sislink confirms its values, so neither the frequency nor its period "
+    "is written there"
+)
+LOSS_REASONS: dict[tuple[RecordKind, str | None], str] = {
+    (RecordKind.SPECIAL_EDUCATION_PROGRAM, None): (
+        "SWDS holds only the status, its start date and the reporting LEA; the "
+        "legacy SPED file, which has more, is not written"
+    ),
+    (RecordKind.SERVICE, "frequency"): FREQUENCY_REASON,
+    (RecordKind.SERVICE, "frequency_period"): FREQUENCY_REASON,
+}
+"""Reasons for leaving a field out, by kind and field (None for every field
+of the kind), where "the file has no position for it" does not say enough."""
 
 StudentFields = dict[str, dict[str, JsonValue]]
 """The SENR student fields of each student, by local student id."""
@@ -144,3 +163,21 @@ def format_value(kind: RecordKind, name: str, value: JsonValue) -> str:
             "the record again"
         )
     return text
+
+
+def field_losses() -> list[FieldLoss]:
+    """Return the fields of the written kinds that no written position fills.
+
+    Each kind is written to one file (students to SINF), and the reader takes
+    it back from there, so SENR's copies of the student fields do not count.
+    """
+    losses: list[FieldLoss] = []
+    for layout in WRITTEN:
+        carried = {name for kind, name in _targets(layout) if kind is layout.kind}
+        generic = f"{layout.record_type} has no position for it"
+        for loss in losses_outside(layout.kind, carried, generic):
+            reason = LOSS_REASONS.get(
+                (loss.kind, loss.field), LOSS_REASONS.get((loss.kind, None))
+            )
+            losses.append(dataclasses.replace(loss, reason=reason or generic))
+    return losses

@@ -4,7 +4,9 @@ The same canonical fields as the Ed-Fi XML reader, from the JSON property
 names of Data Standard 5.x (``birthSexDescriptor``, ``schoolReference``).
 Where Data Standard 6.0 renamed a property, both names are read, the 5.x
 one first. Values pass through as text: descriptors as full URIs, numbers
-as written, booleans as ``true`` or ``false``.
+as written, booleans as ``true`` or ``false``. The exceptions are the
+descriptors of text fields that sislink's writer wraps, which are read back
+as their code values (``descriptor_values``), and further disabilities.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from decimal import Decimal
 from sislink.formats.edfi_common import (
     Contacts,
     agency_kind,
+    descriptor_values,
     disability_fields,
     identification_field,
     order_disabilities,
@@ -262,9 +265,9 @@ def resource_fields(extractor: Extractor, resource: str) -> dict[str, str]:
     if resource == STUDENTS:
         return student_fields(extractor)
     if resource == STUDENT_SCHOOL_ASSOCIATIONS:
-        return extractor.fields(ENROLLMENT_PATHS)
+        return descriptor_values(extractor.fields(ENROLLMENT_PATHS))
     if resource == SPECIAL_EDUCATION_ASSOCIATIONS:
-        return special_education_fields(extractor)
+        return descriptor_values(special_education_fields(extractor))
     if resource in (SCHOOLS, LOCAL_EDUCATION_AGENCIES):
         return organization_fields(extractor, resource)
     raise ValueError(f"no field mapping for resource {resource!r}")

@@ -3,8 +3,8 @@
 Each file is a JSON array of resource objects with Data Standard 5.x
 property names and descriptors as URIs, the shape the Ed-Fi ODS/API serves.
 Only properties that hold a canonical field are written, so an Ed-Fi API
-may reject a POST of them. enrollment_status, special_education_status and
-postal_code have no property and are not written. A student's guardians are
+may reject a POST of them. ``FIELD_LOSSES`` lists the fields left out of
+the resources written. A student's guardians are
 written as contacts and studentContactAssociations. Students of one
 household that name a guardian with the same first name and surname share
 one contact (see ``shared_key``).
@@ -19,6 +19,12 @@ from pathlib import Path
 from typing import IO
 
 from sislink.formats.base import RecordSource, StoredRecord
+from sislink.formats.carried import FieldLoss
+from sislink.formats.edfi_descriptors import (
+    descriptor_uri,
+    disability_uri,
+    sex_uri,
+)
 from sislink.formats.edfi_json.resources import (
     CONTACT_ASSOCIATIONS,
     CONTACTS,
@@ -29,11 +35,6 @@ from sislink.formats.edfi_json.resources import (
     STUDENTS,
 )
 from sislink.formats.edfi_xml.builders import SPECIAL_EDUCATION_PROGRAM
-from sislink.formats.edfi_xml.descriptors import (
-    descriptor_uri,
-    disability_uri,
-    sex_uri,
-)
 from sislink.formats.guardians import (
     GuardianIds,
     GuardianName,
@@ -45,6 +46,29 @@ from sislink.model.crosswalks import ED_FI_GRADE_LEVEL
 from sislink.model.records import JsonValue
 
 JsonObject = dict[str, object]
+
+POSTAL_CODE_LOSS = FieldLoss(
+    RecordKind.STUDENT,
+    "postal_code",
+    "Data Standard 5.x keeps a student's address on the student's association "
+    "with an education organization, which sislink does not write",
+)
+STATUS_LOSS = FieldLoss(
+    RecordKind.SPECIAL_EDUCATION_PROGRAM,
+    "special_education_status",
+    "the special-education program association has no element for the "
+    "CALPADS special-education status",
+)
+FIELD_LOSSES = (
+    POSTAL_CODE_LOSS,
+    FieldLoss(
+        RecordKind.ENROLLMENT,
+        "enrollment_status",
+        "studentSchoolAssociations have no property for the CALPADS enrollment status",
+    ),
+    STATUS_LOSS,
+)
+"""The fields of the written kinds that the resources do not carry."""
 
 GRADE_LEVEL_DESCRIPTOR = {
     code: name for name, code in reversed(ED_FI_GRADE_LEVEL.mapping.items())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sislink.formats.edfi_xml.descriptors import (
+from sislink.formats.edfi_descriptors import (
     descriptor_uri,
     disability_uri,
     sex_uri,

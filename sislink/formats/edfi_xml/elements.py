@@ -2,8 +2,11 @@
 
 Each function takes one top-level element and returns its fields as the
 source wrote them: trimmed text, descriptors as full URIs, booleans as ``1``,
-``0``, ``true`` or ``false``. Children are matched by local name in any
-namespace. A missing child leaves its field out, so the validator reports it.
+``0``, ``true`` or ``false``. The exceptions are the descriptors of text
+fields that sislink's writer wraps, which are read back as their code values
+(``descriptor_values``), and further disabilities. Children are matched by
+local name in any namespace. A missing child leaves its field out, so the
+validator reports it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from lxml import etree
 from sislink.formats.edfi_common import (
     Contacts,
     agency_kind,
+    descriptor_values,
     disability_fields,
     identification_field,
     order_disabilities,
@@ -247,7 +251,7 @@ def special_education_fields(element: etree._Element) -> dict[str, str]:
     ]
     if services:
         fields["services"] = ";".join(services)
-    return fields
+    return descriptor_values(fields)
 
 
 def ordered_disabilities(element: etree._Element) -> list[str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from lxml import etree
 
 from sislink.formats.base import RecordSource
+from sislink.formats.edfi_json.writer import POSTAL_CODE_LOSS, STATUS_LOSS
 from sislink.formats.edfi_xml.builders import (
     Node,
     StoredRecord,
@@ -49,6 +50,10 @@ FILE_NAMES = {
 """File name of each written interchange, in load order."""
 
 AddNode = Callable[[Node], None]
+
+FIELD_LOSSES = (POSTAL_CODE_LOSS, STATUS_LOSS)
+"""The fields of the written kinds that the interchanges do not carry, the
+same as in Ed-Fi JSON."""
 
 
 def write_interchanges(

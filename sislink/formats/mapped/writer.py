@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from sislink.formats.base import RecordSource, StoredRecord, Writer
+from sislink.formats.carried import FieldLoss, losses_outside
 from sislink.formats.mapped.mapping import FileMap, RecordMap, VendorMapping
 from sislink.model import KINDS, FieldType, RecordKind
 from sislink.model.records import JsonValue
@@ -31,6 +32,21 @@ def mapped_writer(mapping: VendorMapping) -> Writer:
         ]
 
     return write
+
+
+def mapping_field_losses(mapping: VendorMapping) -> list[FieldLoss]:
+    """Return the fields of each kind ``mapping`` carries that no column holds."""
+    carried: dict[RecordKind, set[str]] = {}
+    for file_map in mapping.files:
+        for record_map in file_map.records:
+            fields = carried.setdefault(record_map.kind, set())
+            fields.update(record_map.columns.values())
+    reason = f"the {mapping.name} mapping maps no column to it"
+    return [
+        loss
+        for kind, fields in carried.items()
+        for loss in losses_outside(kind, fields, reason)
+    ]
 
 
 def _write_file(

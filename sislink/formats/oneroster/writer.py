@@ -9,8 +9,8 @@ the same first name and surname share one such user (see ``shared_key``).
 The guardians' rows follow the students' in users.csv. NOTE: classes.csv is
 not written (the manifest lists it absent), so a strict OneRoster validator
 reports the class references as unresolved; sislink's reader does not need
-them. Fields OneRoster 1.1 has no column for are not written: entry and exit
-types, enrollment status, preferred names and postal code.
+them. Fields OneRoster 1.1 has no column for are not written
+(``FIELD_LOSSES``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sislink.formats.base import RecordSource, StoredRecord
+from sislink.formats.carried import FieldLoss
 from sislink.formats.guardians import GuardianName, record_guardians, shared_key
 from sislink.formats.oneroster.layout import (
     COLUMNS,
@@ -42,6 +43,31 @@ from sislink.model.records import JsonValue
 ORG_TYPE = {"school": "school", "district": "district", "charter": "district"}
 """OneRoster org type by organization kind. OneRoster has no charter type,
 so a charter is written (and read back) as a district."""
+
+NO_ENROLLMENT_COLUMN = "OneRoster enrollments carry only the class, dates and role"
+FIELD_LOSSES = (
+    FieldLoss(
+        RecordKind.ORGANIZATION,
+        "organization_kind",
+        "OneRoster has no charter org type, so a charter is written, and read "
+        "back, as a district",
+        lambda value: value == "charter",
+    ),
+    *(
+        FieldLoss(
+            RecordKind.STUDENT,
+            name,
+            "OneRoster 1.1 users.csv has no preferred-name column (1.2 adds one)",
+        )
+        for name in ("preferred_first_name", "preferred_last_surname")
+    ),
+    FieldLoss(RecordKind.STUDENT, "postal_code", "OneRoster has no address"),
+    *(
+        FieldLoss(RecordKind.ENROLLMENT, name, NO_ENROLLMENT_COLUMN)
+        for name in ("entry_type", "exit_withdraw_type", "enrollment_status")
+    ),
+)
+"""The fields of the written kinds that the bundle does not carry."""
 
 SEX = {"M": "male", "F": "female", "X": "other"}
 GRADE = {"PS": "PK", "TK": "TK", "KN": "KG"}

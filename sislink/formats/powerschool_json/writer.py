@@ -7,12 +7,22 @@ from pathlib import Path
 from typing import Any
 
 from sislink.formats.base import RecordSource, StoredRecord
+from sislink.formats.carried import FieldLoss, losses_outside
 from sislink.formats.mapped.writer import latest_by_student, vendor_date
 from sislink.formats.powerschool_json import layout
 from sislink.model import RecordKind
 from sislink.model.records import JsonValue
 
 FILE_NAME = "students.json"
+
+FIELD_LOSSES: tuple[FieldLoss, ...] = tuple(
+    loss
+    for kind, fields in layout.FIELDS.items()
+    for loss in losses_outside(
+        kind, fields.values(), "sislink's /ws/v1 student layout maps no property to it"
+    )
+)
+"""The fields of students and enrollments that the student objects do not carry."""
 
 
 def write(directory: Path, records: RecordSource) -> list[Path]:

@@ -9,6 +9,7 @@ to its code through the crosswalk.
 from __future__ import annotations
 
 from sislink.model.codes import DISABILITY
+from sislink.model.crosswalks import ED_FI_DISABILITY
 
 ED_FI_NAMESPACE = "uri://ed-fi.org/"
 
@@ -55,6 +56,39 @@ def descriptor_uri(descriptor: str, value: str) -> str:
     if value.lower().startswith("uri://"):
         return value
     return f"{ED_FI_NAMESPACE}{descriptor}#{value}"
+
+
+def descriptor_value(descriptor: str, text: str) -> str:
+    """Return the code value of a URI ``descriptor_uri`` writes, else ``text``.
+
+    Only a URI in the Ed-Fi namespace and of ``descriptor`` is read back, so
+    a value of another namespace or descriptor keeps the URI that shows
+    where it comes from. Case is ignored in the namespace and descriptor.
+    """
+    prefix = f"{ED_FI_NAMESPACE}{descriptor}#".casefold()
+    if text.casefold().startswith(prefix):
+        return text[len(prefix) :].strip() or text
+    return text
+
+
+def disability_code(text: str) -> str:
+    """Return the CALPADS code of a disability URI, or the text it carries.
+
+    This reverses ``disability_uri``. Descriptors map through the Ed-Fi
+    disability crosswalk, as normalization maps the primary and secondary
+    disability, and it contains every name of ``DISABILITY_DESCRIPTOR``. A URI of
+    ``CALIFORNIA_DISABILITY_NAMESPACE`` carries the code itself, and any other
+    Ed-Fi DisabilityDescriptor URI gives its code value (``descriptor_value``).
+    """
+    code = ED_FI_DISABILITY.translate(text)
+    if code is not None:
+        return code
+    prefix = f"{CALIFORNIA_DISABILITY_NAMESPACE}#".casefold()
+    if text.casefold().startswith(prefix):
+        value = text[len(prefix) :].strip()
+        if value in DISABILITY:
+            return value
+    return descriptor_value("DisabilityDescriptor", text)
 
 
 def disability_uri(value: str) -> str:
