@@ -470,6 +470,19 @@ RECORD_ID_REUSED = _rule(
     HUB + "; one record id for two students mixes their records",
     (RecordKind.PLAN, RecordKind.EVALUATION, RecordKind.SERVICE),
 )
+EVALUATION_CONSENT_REPEATED = _rule(
+    "evaluation-consent-repeated",
+    W,
+    "initial evaluations {other!r} and {evaluation!r} of the same student have "
+    "the same consent date {value}; the compliance measures count them as one "
+    "evaluation, using the later of their meeting dates",
+    "keep one initial evaluation record per consent in the special-education "
+    "system, carrying the eligibility meeting date",
+    "IDEA, 34 CFR 300.301(c)(1): one parental consent starts one 60-day "
+    "initial evaluation",
+    (RecordKind.EVALUATION,),
+    ("consent_date",),
+)
 PRIMARY_ENROLLMENT_TWICE = _rule(
     "primary-enrollment-twice",
     W,

@@ -1,8 +1,9 @@
 """Checks across one submission: what one record means next to the others.
 
 The state kept is small per student: an identity (names and birth date) per
-local id, the local id of each plan, evaluation and service id, and each
-student's open primary school.
+local id, the local id of each plan, evaluation and service id, each
+student's open primary school, and the initial evaluation of each student
+and consent date.
 
 A record sent unchanged skips the checks on its own values, but not these.
 The pipeline calls ``findings_for`` on it first, and ``remember`` only when
@@ -18,6 +19,8 @@ from sislink.validate import rules
 from sislink.validate.checks import finding
 
 PRIMARY = "10"
+INITIAL_MEETING = "10"
+"""CALPADS Meeting Type Code of an initial evaluation's eligibility meeting."""
 
 ID_FIELDS = {
     RecordKind.PLAN: "plan_id",
@@ -39,6 +42,12 @@ FIELDS_READ: dict[RecordKind, tuple[str, ...]] = {
         "exit_withdraw_date",
     ),
     **{kind: ("local_student_id", name) for kind, name in ID_FIELDS.items()},
+    RecordKind.EVALUATION: (
+        "local_student_id",
+        "evaluation_id",
+        "consent_date",
+        "meeting_type",
+    ),
 }
 """The canonical fields the checks read, per kind. Other kinds are not checked."""
 
@@ -60,6 +69,7 @@ class SubmissionChecks:
         self._local_id_of: dict[Identity, str] = {}
         self._owner_of: dict[tuple[RecordKind, str], str] = {}
         self._primary_school_of: dict[str, str] = {}
+        self._evaluation_of: dict[tuple[str, str], str] = {}
 
     def check(self, record: Record) -> list[Finding]:
         """Return the findings about ``record`` given the records seen so far,
@@ -79,6 +89,8 @@ class SubmissionChecks:
             return self._student(record)
         if record.kind is RecordKind.ENROLLMENT:
             return self._enrollment(record)
+        if record.kind is RecordKind.EVALUATION:
+            return self._record_id(record) + self._consent(record)
         if record.kind in ID_FIELDS:
             return self._record_id(record)
         return []
@@ -101,6 +113,9 @@ class SubmissionChecks:
             record_id = data.get(ID_FIELDS[record.kind])
             if record_id:
                 self._owner_of.setdefault((record.kind, str(record_id)), local_id)
+            consent = _initial_consent(record)
+            if consent is not None and record_id:
+                self._evaluation_of.setdefault(consent, str(record_id))
 
     def _student(self, record: Record) -> list[Finding]:
         local_id = str(record.data.get("local_student_id") or "")
@@ -152,6 +167,35 @@ class SubmissionChecks:
         return [
             finding(rules.RECORD_ID_REUSED, record, name, first=owner, second=local_id)
         ]
+
+    def _consent(self, record: Record) -> list[Finding]:
+        consent = _initial_consent(record)
+        evaluation = str(record.data.get("evaluation_id") or "")
+        if consent is None or not evaluation:
+            return []
+        other = self._evaluation_of.get(consent, evaluation)
+        if other == evaluation:
+            return []
+        found = finding(
+            rules.EVALUATION_CONSENT_REPEATED,
+            record,
+            "consent_date",
+            other=other,
+            evaluation=evaluation,
+        )
+        return [found]
+
+
+def _initial_consent(record: Record) -> tuple[str, str] | None:
+    """Return (local student id, consent date) of an initial evaluation, or None
+    for another record."""
+    data = record.data
+    consent = data.get("consent_date")
+    if record.kind is not RecordKind.EVALUATION or not consent:
+        return None
+    if data.get("meeting_type") != INITIAL_MEETING:
+        return None
+    return str(data.get("local_student_id") or ""), str(consent)
 
 
 def _open_primary(data: Mapping[str, object]) -> bool:

@@ -276,6 +276,31 @@ def test_submission_rule(second: Record, expected: list[str]) -> None:
     assert [f.code for f in checks.check(second)] == expected
 
 
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        (
+            record(EVALUATION, evaluation_id="E2", meeting_date=None),
+            ["evaluation-consent-repeated"],
+        ),
+        (record(EVALUATION, evaluation_id="E2", consent_date="2026-09-02"), []),
+        (record(EVALUATION, evaluation_id="E2", meeting_type="40"), []),
+        (record(EVALUATION, evaluation_id="E2", local_student_id="S2"), []),
+        (record(EVALUATION, evaluation_id="E2", consent_date=None), []),
+        (record(EVALUATION), []),
+    ],
+)
+def test_evaluation_consent_rule(second: Record, expected: list[str]) -> None:
+    checks = SubmissionChecks()
+    assert checks.check(record(EVALUATION)) == []
+    found = checks.check(second)
+    assert [f.code for f in found] == expected
+    for finding in found:
+        assert finding.field == "consentDate"
+        assert finding.value == "2026-09-01"
+        assert "'E1' and 'E2'" in finding.message
+
+
 def test_severities_match_the_rule_table() -> None:
     validator = Validator(Context(AS_OF, "2000000", {"S1": "2016-05-10"}))
     found = validator.check(record(SERVICE, duration_minutes=5))

@@ -530,6 +530,39 @@ def test_unchanged_records_still_inform_the_checks(hub: Engine, tmp_path: Path) 
     assert again.kinds[PLAN].rejected == 1
 
 
+@pytest.mark.parametrize("new_first", [False, True])
+def test_repeated_consent_with_unchanged_evaluation(
+    hub: Engine, tmp_path: Path, new_first: bool
+) -> None:
+    known = evaluation("S1", "E1", meeting_date=None)
+    first = run(
+        hub, write(tmp_path / "first", {STUDENT: [student("S1")], EVALUATION: [known]})
+    )
+    assert first.findings == []
+    added = evaluation("S1", "E2", meeting_date="2026-10-15")
+    rows = [added, known] if new_first else [known, added]
+    again = run(
+        hub, write(tmp_path / "again", {STUDENT: [student("S1")], EVALUATION: rows})
+    )
+
+    assert again.kinds[EVALUATION].unchanged == 1
+    (found,) = again.findings
+    assert found.code == "evaluation-consent-repeated"
+    assert found.provenance is not None
+    # Unchanged rows are remembered as they are read, before the batch of
+    # changed rows is checked, so the new row carries the finding either way.
+    line = 2 if new_first else 3
+    assert (found.provenance.file, found.provenance.line) == ("evaluations.csv", line)
+    assert (found.field, found.value) == ("consentDate", "2026-09-01")
+    assert found.record_key == "S1|E2"
+
+    # Both rows unchanged, in a file read again for another student.
+    students = [student("S1"), student("S2")]
+    third = run(hub, write(tmp_path / "third", {STUDENT: students, EVALUATION: rows}))
+    assert third.kinds[EVALUATION].unchanged == 2
+    assert [f.code for f in third.findings] == ["evaluation-consent-repeated"]
+
+
 def test_resent_files_are_not_read_again(hub: Engine, tmp_path: Path) -> None:
     folder = write(tmp_path / "s", {STUDENT: [student("S1"), student("S2")]})
     first = run(hub, folder)
