@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
+from sislink.compliance.exits import exit_dates, settle_at_exit
 from sislink.compliance.loading import (
     Enrollment,
     HubIndex,
@@ -142,8 +143,10 @@ def _measure_organization(
     committed: Mapping[int, date],
 ) -> None:
     period = result.period
-    context = Context(period, organization_id, calendar, index)
-    school_of = schools(index.enrollments.get(organization_id, ()), period.as_of)
+    enrollments = index.enrollments.get(organization_id, ())
+    school_of = schools(enrollments, period.as_of)
+    exited = exit_dates(enrollments, period.as_of)
+    context = Context(period, organization_id, calendar, index, committed, exited)
     students = read_organization(connection, organization_id, submission_id)
 
     def student_of(local_id: str) -> Student:
@@ -153,21 +156,36 @@ def _measure_organization(
 
     for local_id, records in students.items():
         student = student_of(local_id)
-        result.obligations.extend(initial_evaluations(context, student, records))
-        result.obligations.extend(annual_reviews(context, student, records))
-        result.obligations.extend(triennials(context, student, records))
+        for measure in (initial_evaluations, annual_reviews, triennials):
+            for obligation in measure(context, student, records):
+                counted = _counted(obligation, exited, period)
+                if counted is not None:
+                    result.obligations.append(counted)
 
     moved = list(arrivals(index, organization_id, period, committed, school_of))
     windows = {a.student.local_student_id: a.interim for a in moved}
     deliveries = read_deliveries(connection, organization_id, submission_id)
     services = measure_services(
-        period, calendar, students, student_of, deliveries, windows
+        period, calendar, students, student_of, deliveries, windows, exited
     )
     result.service_months.extend(services.months)
     if services.measured_from is not None:
         result.service_start[organization_id] = services.measured_from
 
     for arrival in moved:
+        obligation = Obligation(
+            Measure.TRANSFER_PLAN,
+            arrival.student,
+            f"{arrival.student.local_student_id}|{arrival.entry_date}",
+            arrival.entry_date,
+            arrival.entry_date + timedelta(days=TRANSFER_DAYS),
+            arrival.plan_date,
+            arrival.status,
+        )
+        counted = _counted(obligation, exited, period)
+        if counted is None:
+            continue
+        result.obligations.append(counted)
         interim = services.interim_minutes.get(arrival.student.local_student_id, 0)
         result.transfers.append(
             Transfer(
@@ -176,21 +194,21 @@ def _measure_organization(
                 arrival.exit_date,
                 arrival.entry_date,
                 arrival.plan_date,
-                arrival.status,
+                counted.status,
                 interim,
             )
         )
-        result.obligations.append(
-            Obligation(
-                Measure.TRANSFER_PLAN,
-                arrival.student,
-                f"{arrival.student.local_student_id}|{arrival.entry_date}",
-                arrival.entry_date,
-                arrival.entry_date + timedelta(days=TRANSFER_DAYS),
-                arrival.plan_date,
-                arrival.status,
-            )
-        )
+
+
+def _counted(
+    obligation: Obligation, exited: Mapping[str, date], period: Period
+) -> Obligation | None:
+    """Return an obligation as its organization counts it, or None when the
+    student exited before it fell due (``settle_at_exit``)."""
+    exit_date = exited.get(obligation.student.local_student_id)
+    if exit_date is None:
+        return obligation
+    return settle_at_exit(obligation, exit_date, period)
 
 
 def schools(enrollments: Collection[Enrollment], as_of: date) -> dict[str, str | None]:

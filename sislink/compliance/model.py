@@ -23,6 +23,9 @@ class Status(StrEnum):
     LATE = "late"
     OVERDUE_OPEN = "overdue_open"
     UPCOMING = "upcoming"
+    UNMET_AT_EXIT = "unmet_at_exit"
+    """Past due and not met on the day the student exited the organization.
+    The organization can no longer meet it, so it is not open."""
 
 
 class DayCount(StrEnum):

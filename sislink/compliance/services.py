@@ -80,12 +80,14 @@ def measure_services(
     student_of: Callable[[str], Student],
     deliveries: Iterable[Data],
     interim_windows: Mapping[str, tuple[date, date]],
+    exits: Mapping[str, date],
 ) -> ServiceOutcome:
     """Compare minutes prescribed and delivered per student, service and month.
 
     ``interim_windows`` gives, for students who arrived by transfer, the
     days between entry and the new plan; minutes delivered in them are
-    summed in ``interim_minutes``.
+    summed in ``interim_minutes``. ``exits`` gives the day each student who
+    exited the organization left it: minutes are prescribed up to that day.
     """
     owed = {local_id: prescriptions(records) for local_id, records in students.items()}
     delivered, first_logged, interim = _delivered(
@@ -95,8 +97,9 @@ def measure_services(
     outcome = ServiceOutcome(measured_from=start, interim_minutes=interim)
     days = SchoolDays(calendar)
     for local_id, items in owed.items():
+        last_day = exits.get(local_id, period.as_of)
         for item in items:
-            for month, minutes in _prescribed(item, start, period.as_of, days):
+            for month, minutes in _prescribed(item, start, last_day, days):
                 key = (local_id, item.service_id, month)
                 outcome.months.append(
                     ServiceMonth(
@@ -174,10 +177,10 @@ class SchoolDays:
 
 
 def _prescribed(
-    item: Prescription, start: date, as_of: date, days: SchoolDays
+    item: Prescription, start: date, last_day: date, days: SchoolDays
 ) -> Iterable[tuple[str, float]]:
     first = max(item.start, start)
-    last = min(item.end or as_of, as_of)
+    last = min(item.end or last_day, last_day)
     month_first = first.replace(day=1)
     while month_first <= last:
         month_last = _next_month(month_first) - timedelta(days=1)

@@ -37,8 +37,14 @@ TIMELINE_COLUMNS = (
     "late_with_reason",
     "late_without_reason",
     "overdue_open",
+    "unmet_at_exit",
 )
-TRANSFER_COLUMNS = ("plan_within_30_days", "plan_after_30_days", "overdue_open")
+TRANSFER_COLUMNS = (
+    "plan_within_30_days",
+    "plan_after_30_days",
+    "overdue_open",
+    "unmet_at_exit",
+)
 SERVICE_COLUMNS = ("at_least_90_percent", "below_90_percent", "no_delivery_logged")
 TIMELINES = (Measure.INITIAL_EVALUATION, Measure.ANNUAL_REVIEW, Measure.TRIENNIAL)
 DUE_SOON_DAYS = (30, 60)
@@ -87,6 +93,8 @@ def timeline_column(obligation: Obligation, calendar_days: bool = False) -> str 
         return "late_with_reason" if obligation.delay_reason else "late_without_reason"
     if status is Status.OVERDUE_OPEN:
         return "overdue_open"
+    if status is Status.UNMET_AT_EXIT:
+        return "unmet_at_exit"
     return None
 
 
@@ -96,6 +104,7 @@ def transfer_column(obligation: Obligation) -> str | None:
         Status.ON_TIME: "plan_within_30_days",
         Status.LATE: "plan_after_30_days",
         Status.OVERDUE_OPEN: "overdue_open",
+        Status.UNMET_AT_EXIT: "unmet_at_exit",
     }.get(obligation.status)
 
 
@@ -204,6 +213,7 @@ def timeline_figures(
         "late_with_reason": row["late_with_reason"],
         "late_without_reason": row["late_without_reason"],
         "overdue_open": row["overdue_open"],
+        "unmet_at_exit": row["unmet_at_exit"],
         **{name: protect(value, suppress) for name, value in upcoming.items()},
     }
 

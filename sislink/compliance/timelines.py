@@ -4,11 +4,16 @@ triennial reevaluations.
 Each deadline becomes an ``Obligation``. A review or reevaluation that was
 held closes the obligation that the previous one opened; the last one opens
 an obligation that stays open while an IEP is in effect.
+
+Meeting dates come from every stored version of each plan, less the dates
+that a later version of the same plan corrected (``meeting_counts``).
+Evaluation records of one student with the same consent date are one
+evaluation (``merged_evaluations``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,6 +32,17 @@ from sislink.compliance.rules import (
 )
 from sislink.model import KINDS, RecordKind
 from sislink.model.calendar import SchoolCalendar
+from sislink.store.asof import KnownVersion
+
+FILLED_FROM_OTHERS = (
+    "referral_date",
+    "evaluation_date",
+    "meeting_delay_code",
+    "delay_reason",
+    "eligible",
+)
+"""Fields of a merged evaluation that, when the record with the meeting date
+leaves them empty, come from the other records of the same consent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +53,10 @@ class Context:
     organization_id: int
     calendar: SchoolCalendar | None
     index: HubIndex
+    committed: Mapping[int, date]
+    """The day each submission committed, by submission id."""
+    exits: Mapping[str, date]
+    """The day each student who exited the organization left it, by local id."""
 
     @property
     def day_count(self) -> DayCount:
@@ -66,8 +86,7 @@ def initial_evaluations(
     organization's school calendar when one is loaded, and the calendar-day
     count of 34 CFR 300.301(c)(1).
     """
-    for version in records.evaluations:
-        data = version.data
+    for record_key, data in merged_evaluations(context, records):
         consent = day(data.get("consent_date"))
         if data.get("meeting_type") != INITIAL_MEETING or consent is None:
             continue
@@ -86,7 +105,7 @@ def initial_evaluations(
         yield Obligation(
             Measure.INITIAL_EVALUATION,
             student,
-            version.record_key,
+            record_key,
             consent,
             due,
             meeting,
@@ -98,12 +117,56 @@ def initial_evaluations(
         )
 
 
+def merged_evaluations(
+    context: Context, records: StudentRecords
+) -> list[tuple[str, Data]]:
+    """Return a student's evaluations, with a record key each, one per consent.
+
+    Many sources write one row for the referral and another for the meeting
+    of one initial evaluation, so initial evaluations (meeting type 10) with
+    the same consent date are merged into one. Its meeting date is the
+    latest one held by the as-of date among them, so that a conflict never
+    makes the evaluation look earlier than one of its records shows. Its key
+    and other fields come from the record with that meeting date. A field of
+    ``FILLED_FROM_OTHERS`` that this record leaves empty comes from the first
+    of the others, in key order, that has it.
+    """
+    merged: list[tuple[str, Data]] = []
+    by_consent: dict[date, list[KnownVersion]] = {}
+    for version in sorted(records.evaluations, key=lambda v: v.record_key):
+        data = version.data
+        consent = day(data.get("consent_date"))
+        if data.get("meeting_type") != INITIAL_MEETING or consent is None:
+            merged.append((version.record_key, data))
+        else:
+            by_consent.setdefault(consent, []).append(version)
+    for versions in by_consent.values():
+        if len(versions) == 1:
+            merged.append((versions[0].record_key, versions[0].data))
+            continue
+        # max() returns the first of equal keys: the first record in key
+        # order when none has a meeting held.
+        chosen = max(
+            versions,
+            key=lambda v: context.held(v.data.get("meeting_date")) or date.min,
+        )
+        data = dict(chosen.data)
+        for name in FILLED_FROM_OTHERS:
+            if data.get(name) is None:
+                data[name] = next(
+                    (v.data[name] for v in versions if v.data.get(name) is not None),
+                    None,
+                )
+        merged.append((chosen.record_key, data))
+    return merged
+
+
 def annual_reviews(
     context: Context, student: Student, records: StudentRecords
 ) -> Iterator[Obligation]:
     """Yield the annual IEP reviews of a student (34 CFR 300.324(b)(1)(i))."""
     meetings = _review_dates(context, records)
-    in_effect = _plan_in_effect(context.period.as_of, records)
+    in_effect = _plan_in_effect(context, student, records)
     yield from _chain(
         context,
         student,
@@ -119,8 +182,7 @@ def triennials(
 ) -> Iterator[Obligation]:
     """Yield the triennial reevaluations of a student (34 CFR 300.303(b)(2))."""
     events: dict[date, str] = {}
-    for version in records.evaluations:
-        data = version.data
+    for record_key, data in merged_evaluations(context, records):
         if data.get("meeting_type") not in (INITIAL_MEETING, TRIENNIAL_MEETING):
             continue
         if data.get("eligible") is False:
@@ -129,19 +191,21 @@ def triennials(
             data.get("evaluation_date")
         )
         if held is not None:
-            events.setdefault(held, version.record_key)
+            events.setdefault(held, record_key)
+    later = _later_versions(records)
     for version in records.plan_versions:
         data = version.data
-        if data.get("meeting_type") == TRIENNIAL_MEETING:
-            held = context.held(data.get("meeting_date"))
-            if held is not None:
-                events.setdefault(held, version.record_key)
+        if data.get("meeting_type") != TRIENNIAL_MEETING:
+            continue
+        held = context.held(data.get("meeting_date"))
+        if held is not None and meeting_counts(context, version, later):
+            events.setdefault(held, version.record_key)
     if not events:
         for program in records.programs:
             held = context.held(program.get("last_evaluation_date"))
             if held is not None:
                 events.setdefault(held, _program_key(program))
-    in_effect = _plan_in_effect(context.period.as_of, records)
+    in_effect = _plan_in_effect(context, student, records)
     yield from _chain(
         context,
         student,
@@ -155,12 +219,12 @@ def triennials(
 def _review_dates(context: Context, records: StudentRecords) -> list[tuple[date, str]]:
     """Return the dates of IEP meetings that held a review, with a record key.
 
-    Every known version counts, so a source that keeps a plan's id and
-    updates its dates at each review still shows the earlier reviews.
-    NOTE: a meeting date later corrected in the source also counts as a
-    review on the date first sent.
+    Every known version counts unless a later version corrected its date, so
+    a source that keeps a plan's id and updates its dates at each review
+    still shows the earlier reviews.
     """
     dates: dict[date, str] = {}
+    later = _later_versions(records)
     for version in records.plan_versions:
         data = version.data
         if data.get("plan_type") != IEP_PLAN_TYPE:
@@ -171,7 +235,7 @@ def _review_dates(context: Context, records: StudentRecords) -> list[tuple[date,
         held = context.held(data.get("meeting_date")) or context.held(
             data.get("effective_start_date")
         )
-        if held is not None:
+        if held is not None and meeting_counts(context, version, later):
             dates.setdefault(held, version.record_key)
     if not dates:
         for program in records.programs:
@@ -183,12 +247,75 @@ def _review_dates(context: Context, records: StudentRecords) -> list[tuple[date,
     return sorted(dates.items())
 
 
-def _plan_in_effect(as_of: date, records: StudentRecords) -> bool:
-    """Return whether the student had an IEP in effect on ``as_of``."""
+def meeting_counts(
+    context: Context,
+    version: KnownVersion,
+    later: Mapping[tuple[str, int], KnownVersion],
+) -> bool:
+    """Return whether a plan version's meeting date is a meeting held, rather
+    than a date that a later version of the same plan corrected.
+
+    The date of a version current on the as-of date counts. So does the date
+    of a version ended without a later version, which happens when the plan
+    was left out or removed, as when a plan with another id replaces it after
+    a review. The date of a replaced version counts when the next version
+    with another date carries a later date that was still ahead on the day
+    this version was first sent, because that version then records the next
+    meeting. Any other change of the date is a correction. ``later`` maps
+    (record key, first submission id) to the version.
+    """
+    this = _meeting_or_start(version.data)
+    successor = version
+    while True:
+        replaced_in = successor.valid_to_submission_id
+        if successor.current or replaced_in is None:
+            return True
+        following = later.get((version.record_key, replaced_in))
+        if following is None:
+            return True
+        successor = following
+        if _meeting_or_start(successor.data) != this:
+            break
+    that = _meeting_or_start(successor.data)
+    if this is None or that is None or that <= this:
+        return False
+    sent = context.committed.get(version.first_submission_id)
+    return sent is None or that > sent
+
+
+def _later_versions(
+    records: StudentRecords,
+) -> dict[tuple[str, int], KnownVersion]:
+    return {(v.record_key, v.first_submission_id): v for v in records.plan_versions}
+
+
+def _meeting_or_start(data: Data) -> date | None:
+    """Return a plan's meeting date, or its start date when it has none."""
+    return day(data.get("meeting_date")) or day(data.get("effective_start_date"))
+
+
+def _plan_in_effect(
+    context: Context, student: Student, records: StudentRecords
+) -> bool:
+    """Return whether the student had an IEP in effect on the as-of date, or,
+    for a student who exited the organization, on the exit day.
+
+    For a student who exited, the last version of each plan counts, current
+    or not, because a source's files often leave out the students who left.
+    NOTE: a plan whose end date has passed is not in effect, so the review
+    it needed stops being counted as overdue the day after the plan ends,
+    even while the student still has that plan and no newer one.
+    """
+    exit_date = context.exits.get(student.local_student_id)
+    as_of = context.period.as_of if exit_date is None else exit_date
+    later = _later_versions(records)
     has_plans = False
     for version in records.plan_versions:
         data = version.data
-        if not version.current or data.get("plan_type") != IEP_PLAN_TYPE:
+        if data.get("plan_type") != IEP_PLAN_TYPE:
+            continue
+        replaced = (version.record_key, version.valid_to_submission_id) in later
+        if not version.current and (exit_date is None or replaced):
             continue
         has_plans = True
         start = day(data.get("effective_start_date"))

@@ -17,10 +17,14 @@ BAR_GAP = 8
 LABEL_WIDTH = 240
 PLOT_HEIGHT = 220
 MARGIN = 36
+LEGEND_SPACING = 140
+"""Pixels from one legend entry to the next, less when the entries need it to
+fit the width."""
 COLORS = {
     "on_time": "#1a7f37",
     "late": "#b54708",
     "overdue_open": "#b42318",
+    "unmet_at_exit": "#6b21a8",
     "timeliness": "#1d4ed8",
     "delivery": "#7c3aed",
 }
@@ -149,9 +153,10 @@ def _open(title: str, width: int, height: int) -> str:
 
 def _legend(bars: Sequence[StackedBar]) -> str:
     names = [name for name, _count in bars[0].parts] if bars else []
+    spacing = min(LEGEND_SPACING, (WIDTH - LABEL_WIDTH) // max(len(names), 1))
     parts = []
     for index, name in enumerate(names):
-        x = LABEL_WIDTH + index * 140
+        x = LABEL_WIDTH + index * spacing
         parts.append(
             f'<rect x="{x}" y="8" width="12" height="12" '
             f'fill="{COLORS.get(name, "#666")}"/><text x="{x + 16}" y="18" '

@@ -37,6 +37,8 @@ from sislink.report.csv_safety import neutralize
 ROLES = ("district", "monitor")
 FORMATS = ("html", "csv", "json", "xlsx")
 NO_SCHOOL = "(no school)"
+CHART_PARTS = ("on_time", "late", "overdue_open", "unmet_at_exit")
+"""The outcomes of the timeliness chart, in the order its bars stack them."""
 
 _templates = Environment(
     loader=PackageLoader("sislink.report"), autoescape=select_autoescape(["html"])
@@ -130,6 +132,7 @@ def _figures(
             "plan_within_30_days": transfers["plan_within_30_days"],
             "plan_after_30_days": transfers["plan_after_30_days"],
             "overdue_open": transfers["overdue_open"],
+            "unmet_at_exit": transfers["unmet_at_exit"],
             "upcoming": pending,
             "services_in_interim": protect(interim.get(row, 0), suppress),
         }
@@ -330,21 +333,18 @@ def render_html(report: dict[str, Any]) -> bytes:
 def _timeliness_chart(report: dict[str, Any]) -> Any:
     bars = []
     for organization in report["organizations"]:
-        on_time, late, overdue = 0, 0, 0
+        totals = dict.fromkeys(CHART_PARTS, 0)
         for name in ("initial_evaluations", "annual_reviews", "triennials"):
             figures = organization[name]
-            values = (figures["on_time"], figures["late"], figures["overdue_open"])
+            values = [figures[part] for part in CHART_PARTS]
             if not all(isinstance(v, int) for v in values):
                 continue
-            on_time, late, overdue = (
-                on_time + values[0],
-                late + values[1],
-                overdue + values[2],
-            )
+            for part, value in zip(CHART_PARTS, values, strict=True):
+                totals[part] += value
         bars.append(
             StackedBar(
                 f"{organization['code']} {organization['name']}"[:32],
-                [("on_time", on_time), ("late", late), ("overdue_open", overdue)],
+                list(totals.items()),
             )
         )
     return stacked_bars("Timeliness by organization: evaluations and reviews", bars)

@@ -42,6 +42,9 @@ class KnownVersion:
     data: Mapping[str, Any]
     current: bool
     first_submission_id: int
+    valid_to_submission_id: int | None = None
+    """The submission that replaced or ended the version, None while it is open.
+    A later version of the same record, if any, starts in that submission."""
 
 
 def cutoff_of(day: date) -> datetime:
@@ -102,7 +105,7 @@ def known_versions(
     rows = connection.execute(query.execution_options(yield_per=10_000))
     for key, person_id, data, valid_to, valid_from in rows:
         is_current = valid_to is None or valid_to > submission_id
-        yield KnownVersion(key, person_id, data, is_current, valid_from)
+        yield KnownVersion(key, person_id, data, is_current, valid_from, valid_to)
 
 
 def _replaced() -> Any:

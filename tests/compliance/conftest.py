@@ -1,6 +1,7 @@
 """Fixtures that build stored history by hand: organizations, submissions at
 chosen commit times and the record versions they bring, through the store's
-own writes."""
+own writes. The record helpers at the end return the fields of a plan or an
+enrollment."""
 
 from __future__ import annotations
 
@@ -160,3 +161,42 @@ def mark_finished(engine: Engine, submission_id: int, finished: datetime) -> Non
             .where(submissions.c.id == submission_id)
             .values(finished_at=finished)
         )
+
+
+def plan(student: str, plan_id: str, meeting: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "local_student_id": student,
+        "plan_id": plan_id,
+        "plan_type": "100",
+        "effective_start_date": meeting,
+        "meeting_date": meeting,
+        "meeting_type": "20",
+        **fields,
+    }
+
+
+def enrollment(
+    student: str, school: str, entry: str, exit_date: str | None = None
+) -> dict[str, Any]:
+    return {
+        "local_student_id": student,
+        "school_id": school,
+        "entry_date": entry,
+        "exit_withdraw_date": exit_date,
+        "entry_grade_level": "05",
+        "enrollment_status": "10",
+    }
+
+
+def iep(
+    student: str, plan_id: str, start: str, end: str | None = None
+) -> dict[str, Any]:
+    return {
+        "local_student_id": student,
+        "plan_id": plan_id,
+        "plan_type": "100",
+        "effective_start_date": start,
+        "effective_end_date": end,
+        "meeting_date": start,
+        "meeting_type": "20",
+    }

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import History
+from conftest import History, plan
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -130,7 +130,7 @@ def test_report_formats(loaded: str, tmp_path: Path, file_format: str) -> None:
         (organization,) = report["organizations"]
         assert organization["code"] == "C1"
         assert organization["initial_evaluations"]["overdue_open"] == "<11"
-        for name in ("due", "on_time", "late", "overdue_open"):
+        for name in ("due", "on_time", "late", "overdue_open", "unmet_at_exit"):
             assert name in organization["annual_reviews"]
         for name in (
             "prescribed_minutes",
@@ -138,7 +138,11 @@ def test_report_formats(loaded: str, tmp_path: Path, file_format: str) -> None:
             "students_below_90_percent",
         ):
             assert name in organization["services"]
-        assert set(organization["transfers"]) >= {"transfers", "plan_within_30_days"}
+        assert set(organization["transfers"]) >= {
+            "transfers",
+            "plan_within_30_days",
+            "unmet_at_exit",
+        }
 
 
 @pytest.mark.parametrize(
@@ -219,3 +223,109 @@ def test_readable_time_takes_naive_as_utc() -> None:
     pacific = timezone(timedelta(hours=-8))
     later = datetime(2027, 1, 5, 20, 0, tzinfo=pacific)
     assert readable_time(later) == "2027-01-06 04:00 UTC"
+
+
+def report_of(url: str, as_of: str, code: str) -> dict[str, Any]:
+    command = ["--db", url, "report", "compliance", "--as-of", as_of]
+    result = runner.invoke(app, [*command, "--format", "json", "--org", code])
+    assert result.exit_code == 0, result.output
+    (organization,) = json.loads(result.stdout)["organizations"]
+    return dict(organization)
+
+
+def due_rows(url: str, as_of: str, code: str, within: str) -> list[dict[str, Any]]:
+    command = ["--db", url, "compliance", "due", "--org", code, "--within", within]
+    result = runner.invoke(app, [*command, "--as-of", as_of, "--json"])
+    assert result.exit_code == 0, result.output
+    return list(json.loads(result.output)["rows"])
+
+
+def test_corrected_review_reported_overdue(history: History, database_url: str) -> None:
+    history.organization("C1")
+    typo = plan("G", "PG", "2026-12-01", effective_start_date="2026-01-10")
+    history.submit("C1", history.at(date(2026, 12, 5)), [(RecordKind.PLAN, "G", typo)])
+    fixed = plan("G", "PG", "2026-01-10")
+    history.submit("C1", history.at(date(2026, 12, 6)), [(RecordKind.PLAN, "G", fixed)])
+
+    reviews = report_of(database_url, "2027-02-12", "C1")["annual_reviews"]
+    assert (reviews["due"], reviews["on_time"], reviews["overdue_open"]) == (1, 0, 1)
+    (row,) = due_rows(database_url, "2027-02-12", "C1", "400")
+    assert (row["due_date"], row["basis_date"]) == ("2027-01-10", "2026-01-10")
+
+
+def test_one_consent_counted_once(history: History, database_url: str) -> None:
+    history.organization("C1")
+    referral = {
+        "local_student_id": "K",
+        "evaluation_id": "EK1",
+        "consent_date": "2026-09-01",
+        "meeting_type": "10",
+    }
+    meeting = {
+        **referral,
+        "evaluation_id": "EK2",
+        "meeting_date": "2026-10-15",
+        "eligible": True,
+    }
+    history.submit(
+        "C1",
+        history.at(date(2026, 11, 1)),
+        [(RecordKind.EVALUATION, "K", referral), (RecordKind.EVALUATION, "K", meeting)],
+    )
+
+    evaluations = report_of(database_url, "2026-12-05", "C1")["initial_evaluations"]
+    assert (evaluations["due"], evaluations["on_time"]) == (1, 1)
+    assert evaluations["overdue_open"] == 0
+    assert due_rows(database_url, "2026-12-05", "C1", "30") == []
+
+
+def test_exited_students_leave_due_list(history: History, database_url: str) -> None:
+    history.organization("C1")
+    history.organization("C2")
+    for person, local_id in (("X", "X"), ("Y", "Y")):
+        history.submit(
+            "C1",
+            history.at(date(2026, 10, 2)),
+            [
+                (
+                    RecordKind.ENROLLMENT,
+                    person,
+                    {
+                        "local_student_id": local_id,
+                        "school_id": "C1",
+                        "entry_date": "2025-08-20",
+                        "exit_withdraw_date": "2026-10-01",
+                    },
+                ),
+                (
+                    RecordKind.PLAN,
+                    person,
+                    plan(local_id, f"P{local_id}", "2026-03-01"),
+                ),
+            ],
+        )
+    history.submit(
+        "C2",
+        history.at(date(2026, 11, 25)),
+        [
+            (
+                RecordKind.ENROLLMENT,
+                "X",
+                {
+                    "local_student_id": "X2",
+                    "school_id": "C2",
+                    "entry_date": "2026-10-10",
+                },
+            ),
+            (RecordKind.PLAN, "X", plan("X2", "QX", "2026-11-20")),
+        ],
+    )
+
+    assert due_rows(database_url, "2026-12-05", "C1", "365") == []
+    reviews = report_of(database_url, "2026-12-05", "C1")["annual_reviews"]
+    assert (reviews["due"], reviews["upcoming"]) == (0, 0)
+    (row,) = due_rows(database_url, "2026-12-05", "C2", "365")
+    assert (row["local_student_id"], row["due_date"]) == ("X2", "2027-11-20")
+    transfers = report_of(database_url, "2026-12-05", "C2")["transfers"]
+    assert (transfers["transfers"], transfers["plan_within_30_days"]) == (1, 0)
+    assert transfers["plan_after_30_days"] == 1

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import History
+from conftest import History, enrollment, iep
 from sqlalchemy import Engine
 
 from sislink.compliance import Measure, Status, compute_measures
@@ -120,33 +120,6 @@ def test_partial_month_of_delivery(
         "P": "below_90_percent",
         "N": "no_delivery_logged",
         "F": "at_least_90_percent",
-    }
-
-
-def enrollment(
-    student: str, school: str, entry: str, exit_date: str | None = None
-) -> dict[str, Any]:
-    return {
-        "local_student_id": student,
-        "school_id": school,
-        "entry_date": entry,
-        "exit_withdraw_date": exit_date,
-        "entry_grade_level": "05",
-        "enrollment_status": "10",
-    }
-
-
-def iep(
-    student: str, plan_id: str, start: str, end: str | None = None
-) -> dict[str, Any]:
-    return {
-        "local_student_id": student,
-        "plan_id": plan_id,
-        "plan_type": "100",
-        "effective_start_date": start,
-        "effective_end_date": end,
-        "meeting_date": start,
-        "meeting_type": "20",
     }
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import History
+from conftest import History, plan
 from sqlalchemy import Engine
 
 from sislink.compliance import Measure, Status, compute_measures
@@ -34,18 +34,6 @@ def evaluation(student: str, **fields: Any) -> dict[str, Any]:
         "local_student_id": student,
         "evaluation_id": f"EV-{student}",
         "meeting_type": "10",
-        **fields,
-    }
-
-
-def plan(student: str, plan_id: str, meeting: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "local_student_id": student,
-        "plan_id": plan_id,
-        "plan_type": "100",
-        "effective_start_date": meeting,
-        "meeting_date": meeting,
-        "meeting_type": "20",
         **fields,
     }
 
@@ -308,3 +296,180 @@ def test_as_of_uses_commit_times(history: History, engine: Engine) -> None:
     after = by_student(measure(engine, date(2026, 12, 15)), Measure.INITIAL_EVALUATION)
     assert before["S"][0].status is Status.OVERDUE_OPEN
     assert after["S"][0].status is Status.ON_TIME
+
+
+def review_summary(engine: Engine, as_of: date = AS_OF) -> list[Any]:
+    (found,) = by_student(measure(engine, as_of), Measure.ANNUAL_REVIEW).values()
+    return [(o.basis, o.due, o.completed, o.status) for o in found]
+
+
+def test_corrected_meeting_date_not_a_review(history: History, engine: Engine) -> None:
+    history.organization("C1")
+    typo = plan("G", "PG", "2026-12-01", effective_start_date="2026-01-10")
+    history.submit("C1", history.at(date(2026, 12, 5)), [(PLAN, "G", typo)])
+    fixed = plan("G", "PG", "2026-01-10")
+    history.submit("C1", history.at(date(2026, 12, 6)), [(PLAN, "G", fixed)])
+
+    assert review_summary(engine) == [
+        (date(2026, 1, 10), date(2027, 1, 10), None, Status.OVERDUE_OPEN)
+    ]
+    # Before the correction arrived, the date sent then was all there was.
+    assert review_summary(engine, date(2026, 12, 5)) == [
+        (date(2026, 12, 1), date(2027, 12, 1), None, Status.UPCOMING)
+    ]
+
+
+def test_date_corrected_forward_not_a_review(history: History, engine: Engine) -> None:
+    history.organization("C1")
+    typo = plan("G", "PG", "2026-01-01")
+    history.submit("C1", history.at(date(2026, 1, 20)), [(PLAN, "G", typo)])
+    fixed = plan("G", "PG", "2026-01-10")
+    history.submit("C1", history.at(date(2026, 1, 25)), [(PLAN, "G", fixed)])
+
+    assert review_summary(engine) == [
+        (date(2026, 1, 10), date(2027, 1, 10), None, Status.OVERDUE_OPEN)
+    ]
+
+
+def test_correction_after_other_change(history: History, engine: Engine) -> None:
+    history.organization("C1")
+    typo = plan("G", "PG", "2026-12-01", effective_start_date="2026-01-10")
+    history.submit("C1", history.at(date(2026, 12, 5)), [(PLAN, "G", typo)])
+    amended = {**typo, "primary_disability": "290"}
+    history.submit("C1", history.at(date(2026, 12, 6)), [(PLAN, "G", amended)])
+    fixed = {**amended, "meeting_date": "2026-01-10"}
+    history.submit("C1", history.at(date(2026, 12, 7)), [(PLAN, "G", fixed)])
+
+    assert review_summary(engine) == [
+        (date(2026, 1, 10), date(2027, 1, 10), None, Status.OVERDUE_OPEN)
+    ]
+
+
+def test_review_then_its_correction(history: History, engine: Engine) -> None:
+    history.organization("C1")
+    history.submit(
+        "C1", history.at(date(2025, 7, 1)), [(PLAN, "G", plan("G", "PG", "2025-06-01"))]
+    )
+    # The next annual review, under the same plan id, then a fix of its date.
+    history.submit(
+        "C1", history.at(date(2026, 6, 1)), [(PLAN, "G", plan("G", "PG", "2026-05-15"))]
+    )
+    history.submit(
+        "C1",
+        history.at(date(2026, 6, 10)),
+        [(PLAN, "G", plan("G", "PG", "2026-05-12"))],
+    )
+
+    assert review_summary(engine) == [
+        (date(2025, 6, 1), date(2026, 6, 1), date(2026, 5, 12), Status.ON_TIME),
+        (date(2026, 5, 12), date(2027, 5, 12), None, Status.UPCOMING),
+    ]
+
+
+def test_corrected_triennial_meeting(history: History, engine: Engine) -> None:
+    history.organization("C1")
+    typo = plan("T", "PT", "2026-12-01", meeting_type="40")
+    typo["effective_start_date"] = "2023-12-01"
+    history.submit("C1", history.at(date(2026, 12, 5)), [(PLAN, "T", typo)])
+    fixed = {**typo, "meeting_date": "2023-12-01"}
+    history.submit("C1", history.at(date(2026, 12, 6)), [(PLAN, "T", fixed)])
+
+    found = by_student(measure(engine), Measure.TRIENNIAL)["T"]
+    assert [(o.basis, o.due, o.status) for o in found] == [
+        (date(2023, 12, 1), date(2026, 12, 1), Status.OVERDUE_OPEN)
+    ]
+
+
+def test_referral_and_meeting_rows_one_evaluation(
+    history: History, engine: Engine
+) -> None:
+    history.organization("C1")
+    referral = evaluation("K", evaluation_id="EK1", consent_date="2026-09-01")
+    meeting = evaluation(
+        "K",
+        evaluation_id="EK2",
+        consent_date="2026-09-01",
+        meeting_date="2026-10-15",
+        eligible=True,
+    )
+    iep = plan("K", "PK", "2026-10-15", meeting_type="10")
+    history.submit(
+        "C1",
+        history.at(date(2026, 11, 1)),
+        [(EVALUATION, "K", referral), (EVALUATION, "K", meeting), (PLAN, "K", iep)],
+    )
+    result = measure(engine, date(2026, 12, 5))
+
+    (found,) = by_student(result, Measure.INITIAL_EVALUATION)["K"]
+    assert found.record_key == "K|EK2"
+    assert found.completed == date(2026, 10, 15)
+    assert found.status is Status.ON_TIME
+    assert found.calendar_status is Status.ON_TIME
+    (triennial,) = by_student(result, Measure.TRIENNIAL)["K"]
+    assert triennial.basis == date(2026, 10, 15)
+
+
+def test_conflicting_meetings_take_the_later(history: History, engine: Engine) -> None:
+    history.organization("C1")
+    first = evaluation(
+        "K",
+        evaluation_id="EK1",
+        consent_date="2026-09-01",
+        meeting_date="2026-10-15",
+        eligible=True,
+    )
+    second = evaluation(
+        "K",
+        evaluation_id="EK2",
+        consent_date="2026-09-01",
+        meeting_date="2026-11-20",
+        eligible=True,
+    )
+    # A different consent date is another evaluation.
+    other = evaluation(
+        "K", evaluation_id="EK3", consent_date="2026-11-10", meeting_date="2026-12-01"
+    )
+    iep = plan("K", "PK", "2026-11-20", meeting_type="10")
+    history.submit(
+        "C1",
+        history.at(date(2026, 12, 2)),
+        [(EVALUATION, "K", e) for e in (first, second, other)] + [(PLAN, "K", iep)],
+    )
+    result = measure(engine, date(2026, 12, 5))
+
+    found = by_student(result, Measure.INITIAL_EVALUATION)["K"]
+    assert sorted((o.record_key, o.completed, o.status) for o in found) == [
+        ("K|EK2", date(2026, 11, 20), Status.LATE),
+        ("K|EK3", date(2026, 12, 1), Status.ON_TIME),
+    ]
+    # Each evaluation is counted once: 11-20, then 12-01 for the second one.
+    triennials = by_student(result, Measure.TRIENNIAL)["K"]
+    assert [(o.basis, o.completed) for o in triennials] == [
+        (date(2026, 11, 20), date(2026, 12, 1)),
+        (date(2026, 12, 1), None),
+    ]
+
+
+def test_delay_reason_from_other_record(history: History, engine: Engine) -> None:
+    history.organization("C1")
+    late = evaluation(
+        "K", evaluation_id="EK1", consent_date="2026-09-01", meeting_date="2026-11-20"
+    )
+    reason = evaluation(
+        "K",
+        evaluation_id="EK2",
+        consent_date="2026-09-01",
+        meeting_delay_code="parent-unavailable",
+    )
+    history.submit(
+        "C1",
+        history.at(date(2026, 12, 2)),
+        [(EVALUATION, "K", late), (EVALUATION, "K", reason)],
+    )
+
+    (found,) = by_student(
+        measure(engine, date(2026, 12, 5)), Measure.INITIAL_EVALUATION
+    )["K"]
+    assert found.record_key == "K|EK1"
+    assert found.status is Status.LATE
+    assert found.delay_reason == "parent-unavailable"
