@@ -361,8 +361,8 @@ def _shared_evidence(
     rows with the matches, how many of them were linked, and the non-matches.
 
     A threshold cannot link such a match without linking the non-matches
-    beside it, except as far as the name frequency, which these rows leave
-    out, tells them apart.
+    beside it, unless the first name's frequency, which these rows leave out,
+    separates them.
     """
     counts: dict[str, Counter[str]] = {}
     for decision in decisions:

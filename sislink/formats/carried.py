@@ -28,7 +28,7 @@ class FieldLoss:
     kind: RecordKind
     field: str
     reason: str
-    """Why the format loses the value, as the export documentation states it."""
+    """The reason the format loses the value, as the export documentation states it."""
     applies: Callable[[JsonValue], bool] = has_value
     """Whether a stored value is lost; by default every value that is present."""
 

@@ -95,7 +95,7 @@ def disability_fields(disabilities: list[str]) -> dict[str, str]:
 def descriptor_values(fields: dict[str, str]) -> dict[str, str]:
     """Return ``fields`` with the writers' descriptor URIs read back as values.
 
-    Each field of ``TEXT_DESCRIPTORS`` that holds a URI of its Ed-Fi
+    Each field of ``TEXT_DESCRIPTORS`` that contains a URI of its Ed-Fi
     descriptor gets the code value after ``#``, the value sislink's writers
     put there; services are a ``;`` list, each item read alone. Other URIs
     are kept as sent.
